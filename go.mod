@@ -1,0 +1,3 @@
+module github.com/polytrace/polytrace
+
+go 1.26

@@ -1,0 +1,382 @@
+// Package sdk is a small in-process span implementation shared by the
+// built-in backends that keep spans in memory: console and the tracingtest
+// recorder. It samples parent-based (roots always), keeps spans under
+// configurable limits, and hands each ended span to a callback.
+package sdk
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/polytrace/polytrace/tracing"
+)
+
+// SpanData is an ended (or, for OnStart, just started) span. Callbacks must
+// not modify it; it does not change after OnEnd.
+type SpanData struct {
+	Name         string
+	SpanContext  tracing.SpanContext
+	Parent       tracing.SpanContext // invalid for a root
+	Kind         tracing.SpanKind
+	Start, End   time.Time
+	Attrs        []tracing.Attr // unique keys, in order of first setting; slice values cloned
+	Events       []Event
+	Links        []tracing.Link
+	Status       tracing.StatusCode
+	StatusDesc   string
+	Resource     string
+	Service      string
+	Type         string
+	DroppedAttrs int // attributes not kept because of MaxAttrs
+	DroppedEvent int // events not kept because of MaxEvents
+}
+
+// Event is a span event.
+type Event struct {
+	Name  string
+	Time  time.Time
+	Attrs []tracing.Attr
+}
+
+// Attr returns the value of key, if set.
+func (d *SpanData) Attr(key string) (tracing.Value, bool) {
+	for _, a := range d.Attrs {
+		if a.Key == key {
+			return a.Value, true
+		}
+	}
+	return tracing.Value{}, false
+}
+
+// Options configure a Backend. Zero values mean defaults.
+type Options struct {
+	// OnStart is called for each sampled span when it starts.
+	OnStart func(*SpanData)
+	// OnEnd is called once for each sampled span when it ends.
+	OnEnd func(*SpanData)
+	// SampleRatio is the fraction of new traces recorded; 0 means 1.
+	// Spans with a parent follow the parent's decision.
+	SampleRatio float64
+	// MaxAttrs, MaxEvents and MaxLinks bound what a span keeps (default
+	// 128 each, as OpenTelemetry's); MaxValueLen truncates string values
+	// (default: no limit).
+	MaxAttrs, MaxEvents, MaxLinks, MaxValueLen int
+}
+
+// Backend is a tracing.Backend recording spans in memory.
+type Backend struct {
+	opts      Options
+	threshold uint64 // sample traces whose low 63 bits are below this
+	closed    atomic.Bool
+	dropped   atomic.Uint64
+}
+
+// New returns a Backend.
+func New(o Options) *Backend {
+	if o.MaxAttrs <= 0 {
+		o.MaxAttrs = 128
+	}
+	if o.MaxEvents <= 0 {
+		o.MaxEvents = 128
+	}
+	if o.MaxLinks <= 0 {
+		o.MaxLinks = 128
+	}
+	b := &Backend{opts: o, threshold: 1 << 63}
+	if r := o.SampleRatio; r > 0 && r < 1 {
+		b.threshold = uint64(r * (1 << 63))
+	}
+	return b
+}
+
+// Shutdown stops recording: spans that end afterwards are dropped (and
+// counted). It never blocks.
+func (b *Backend) Shutdown(context.Context) error {
+	b.closed.Store(true)
+	return nil
+}
+
+// Closed reports whether Shutdown was called.
+func (b *Backend) Closed() bool { return b.closed.Load() }
+
+// DroppedAfterShutdown returns how many spans ended after Shutdown.
+func (b *Backend) DroppedAfterShutdown() uint64 { return b.dropped.Load() }
+
+// NewTraceID returns a random 128-bit trace id (never zero).
+func NewTraceID() tracing.TraceID {
+	for {
+		if t := tracing.TraceIDFromUint64s(rand.Uint64(), rand.Uint64()); t.IsValid() {
+			return t
+		}
+	}
+}
+
+// NewSpanID returns a random span id (never zero).
+func NewSpanID() tracing.SpanID {
+	for {
+		if id := tracing.SpanIDFromUint64(rand.Uint64()); id.IsValid() {
+			return id
+		}
+	}
+}
+
+// Start implements tracing.Backend.
+func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig) (context.Context, tracing.Span) {
+	var parent tracing.SpanContext
+	if !cfg.NewRoot {
+		parent = tracing.SpanFromContext(ctx).SpanContext()
+	}
+	sc := tracing.SpanContextConfig{SpanID: NewSpanID()}
+	if parent.IsValid() {
+		sc.TraceID = parent.TraceID()
+		sc.TraceFlags = parent.TraceFlags()
+		sc.TraceState = parent.TraceState()
+	} else {
+		parent = tracing.SpanContext{}
+		sc.TraceID = NewTraceID()
+		sc.TraceFlags = tracing.FlagsRandom
+		if sc.TraceID.Low64()&(1<<63-1) < b.threshold {
+			sc.TraceFlags |= tracing.FlagsSampled
+		}
+	}
+	spc := tracing.NewSpanContext(sc)
+	if !spc.IsSampled() || b.closed.Load() {
+		n := &nonRecording{Context: ctx, sc: spc}
+		return n, tracing.NewSpan(n)
+	}
+	s := &span{Context: ctx, b: b}
+	d := &s.data
+	d.Name = name
+	d.SpanContext = spc
+	d.Parent = parent
+	d.Kind = cfg.Kind
+	d.Start = cfg.StartTime
+	if d.Start.IsZero() {
+		d.Start = time.Now()
+	}
+	d.Resource, d.Service, d.Type = cfg.Resource, cfg.Service, cfg.Type
+	s.setAttrsLocked(&cfg.Attrs)
+	for _, l := range cfg.Links {
+		if len(d.Links) >= b.opts.MaxLinks {
+			break
+		}
+		d.Links = append(d.Links, tracing.Link{SpanContext: l.SpanContext, Attrs: b.cloneAttrs(l.Attrs)})
+	}
+	if b.opts.OnStart != nil {
+		b.opts.OnStart(d)
+	}
+	return s, tracing.NewSpan(s)
+}
+
+func (b *Backend) cloneAttrs(attrs []tracing.Attr) []tracing.Attr {
+	if len(attrs) == 0 {
+		return nil
+	}
+	out := make([]tracing.Attr, 0, len(attrs))
+	for _, a := range attrs {
+		if a.Key != "" {
+			out = append(out, tracing.Attr{Key: a.Key, Value: b.clip(a.Value)})
+		}
+	}
+	return out
+}
+
+// clip clones v and cuts strings longer than MaxValueLen.
+func (b *Backend) clip(v tracing.Value) tracing.Value {
+	v = v.Clone()
+	if max := b.opts.MaxValueLen; max > 0 {
+		switch v.Kind() {
+		case tracing.KindString:
+			if s := v.AsString(); len(s) > max {
+				return tracing.StringValue(truncateUTF8(s, max))
+			}
+		case tracing.KindStringSlice:
+			ss := v.AsStringSlice()
+			for i, s := range ss {
+				if len(s) > max {
+					ss[i] = truncateUTF8(s, max)
+				}
+			}
+		}
+	}
+	return v
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// span is a recording span and the context node that carries it.
+type span struct {
+	context.Context
+	b     *Backend
+	mu    sync.Mutex
+	ended bool
+	data  SpanData
+}
+
+func (s *span) Value(key any) any {
+	if _, ok := key.(tracing.ContextKey); ok {
+		return tracing.BackendSpan(s)
+	}
+	return s.Context.Value(key)
+}
+
+func (s *span) String() string { return "sdk.span(" + s.data.Name + ")" }
+
+func (s *span) SpanContext() tracing.SpanContext { return s.data.SpanContext } // immutable
+
+func (s *span) IsRecording() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.ended
+}
+
+func (s *span) SetName(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ended {
+		s.data.Name = name
+	}
+}
+
+func (s *span) SetAttrs(attrs tracing.Attrs) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ended {
+		s.setAttrsLocked(&attrs)
+	}
+}
+
+func (s *span) setAttrsLocked(attrs *tracing.Attrs) {
+	d := &s.data
+	for i := range attrs.Len() {
+		a := attrs.At(i)
+		switch a.Key {
+		case tracing.KeyResource:
+			d.Resource = a.Value.String()
+			continue
+		case tracing.KeyService:
+			d.Service = a.Value.String()
+			continue
+		case tracing.KeySpanType:
+			d.Type = a.Value.String()
+			continue
+		}
+		v := s.b.clip(a.Value)
+		replaced := false
+		for j := range d.Attrs {
+			if d.Attrs[j].Key == a.Key {
+				d.Attrs[j].Value = v
+				replaced = true
+				break
+			}
+		}
+		if replaced {
+			continue
+		}
+		if len(d.Attrs) >= s.b.opts.MaxAttrs {
+			d.DroppedAttrs++
+			continue
+		}
+		d.Attrs = append(d.Attrs, tracing.Attr{Key: a.Key, Value: v})
+	}
+}
+
+func (s *span) AddEvent(name string, t time.Time, attrs tracing.Attrs) {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return
+	}
+	if len(s.data.Events) >= s.b.opts.MaxEvents {
+		s.data.DroppedEvent++
+		return
+	}
+	s.data.Events = append(s.data.Events, Event{Name: name, Time: t, Attrs: s.b.cloneAttrs(attrs.AppendTo(nil))})
+}
+
+// RecordError records an "exception" event with OpenTelemetry's attribute
+// names.
+func (s *span) RecordError(info tracing.ErrorInfo) {
+	attrs := tracing.AttrsOf(
+		tracing.String("exception.type", info.Type),
+		tracing.String("exception.message", info.Message),
+	)
+	if info.Stack != "" {
+		attrs.Append(tracing.String("exception.stacktrace", info.Stack))
+	}
+	s.AddEvent("exception", time.Time{}, attrs)
+}
+
+func (s *span) SetStatus(code tracing.StatusCode, desc string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// As OpenTelemetry: Unset < Error < OK, and a lower code never
+	// replaces a higher one.
+	if s.ended || code < s.data.Status {
+		return
+	}
+	s.data.Status = code
+	if code == tracing.StatusError {
+		s.data.StatusDesc = desc
+	} else {
+		s.data.StatusDesc = ""
+	}
+}
+
+func (s *span) End(t time.Time) {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	s.ended = true
+	s.data.End = t
+	s.mu.Unlock()
+	if s.b.closed.Load() {
+		s.b.dropped.Add(1)
+		return
+	}
+	if s.b.opts.OnEnd != nil {
+		s.b.opts.OnEnd(&s.data)
+	}
+}
+
+// nonRecording is an unsampled span and its context node in one.
+type nonRecording struct {
+	context.Context
+	sc tracing.SpanContext
+}
+
+func (n *nonRecording) Value(key any) any {
+	if _, ok := key.(tracing.ContextKey); ok {
+		return tracing.BackendSpan(n)
+	}
+	return n.Context.Value(key)
+}
+
+func (n *nonRecording) SpanContext() tracing.SpanContext          { return n.sc }
+func (n *nonRecording) IsRecording() bool                         { return false }
+func (n *nonRecording) SetName(string)                            {}
+func (n *nonRecording) SetAttrs(tracing.Attrs)                    {}
+func (n *nonRecording) AddEvent(string, time.Time, tracing.Attrs) {}
+func (n *nonRecording) RecordError(tracing.ErrorInfo)             {}
+func (n *nonRecording) SetStatus(tracing.StatusCode, string)      {}
+func (n *nonRecording) End(time.Time)                             {}

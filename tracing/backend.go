@@ -93,3 +93,22 @@ type Link struct {
 	SpanContext SpanContext
 	Attrs       []Attr
 }
+
+// Stats counts what happened to a tracer's spans. Counts only grow.
+type Stats struct {
+	// Ended is the number of recorded spans that ended and were handed to
+	// the backend's exporter.
+	Ended uint64
+	// Exported is the number of spans the backend knows it delivered
+	// (0 when the vendor does not say).
+	Exported uint64
+	// Dropped is the number of spans lost: export queue full, export
+	// failed, too large to send, or ended after Shutdown.
+	Dropped uint64
+}
+
+// StatsReporter is implemented by backends that count their spans,
+// including those their vendor SDK drops without telling.
+type StatsReporter interface {
+	Stats() Stats
+}

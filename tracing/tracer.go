@@ -150,6 +150,18 @@ func (t *Tracer) DroppedAfterShutdown() uint64 {
 	return t.dropped.Load()
 }
 
+// Stats returns the backend's span counts (zero if it does not count),
+// with spans not even started because Start came after Shutdown added to
+// Dropped.
+func (t *Tracer) Stats() Stats {
+	var s Stats
+	if r, ok := t.Backend().(StatsReporter); ok {
+		s = r.Stats()
+	}
+	s.Dropped += t.DroppedAfterShutdown()
+	return s
+}
+
 // bounded runs f and returns its result, or an error as soon as ctx is
 // done. f keeps running in the background in that case; it got ctx and is
 // expected to give up soon.

@@ -36,6 +36,7 @@ type node struct {
 type line struct {
 	prefix, cont string // tree prefix for the span and for lines under it
 	d            *sdk.SpanData
+	hasChildren  bool
 }
 
 // writeTreeLocked draws one trace.
@@ -82,7 +83,7 @@ func (b *Backend) writeTreeLocked(tid tracing.TraceID, t *traceBuf, note string)
 	var lines []line
 	var walk func(n *node, prefix, cont string)
 	walk = func(n *node, prefix, cont string) {
-		lines = append(lines, line{prefix: prefix, cont: cont, d: n.d})
+		lines = append(lines, line{prefix: prefix, cont: cont, d: n.d, hasChildren: len(n.children) > 0})
 		for i, c := range n.children {
 			if i == len(n.children)-1 {
 				walk(c, cont+"└─ ", cont+"   ")
@@ -157,7 +158,12 @@ func (b *Backend) writeSpan(sb *strings.Builder, l line, nameW int, t0 time.Time
 	}
 	sb.WriteByte('\n')
 
+	// Lines under the span (errors, events, links) keep the tree's
+	// connector to the span's children.
 	under := l.cont + "   "
+	if l.hasChildren {
+		under = l.cont + "│  "
+	}
 	if failed && !hasException(d) {
 		sb.WriteString(under + b.style(red, "✗ "+d.StatusDesc) + "\n")
 	}
@@ -272,4 +278,3 @@ func plural(n int) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-

@@ -1,0 +1,338 @@
+package console_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/console"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
+)
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers and readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestConformance runs the suite on the console backend, reading spans back
+// from the JSON lines it really wrote.
+func TestConformance(t *testing.T) {
+	tracingtest.Run(t, func(t *testing.T) tracingtest.Harness {
+		var out syncBuffer
+		b := console.New(console.WithWriter(&out), console.WithFormat(console.FormatJSON))
+		return tracingtest.Harness{
+			Backend: b,
+			Spans: func(t testing.TB, want int) []tracingtest.SpanData {
+				return decodeJSONLines(t, out.String())
+			},
+		}
+	})
+}
+
+func decodeJSONLines(t testing.TB, s string) []tracingtest.SpanData {
+	t.Helper()
+	var spans []tracingtest.SpanData
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var j console.JSONSpan
+		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
+			t.Fatalf("console wrote a line that is not JSON: %v: %q", err, sc.Text())
+		}
+		spans = append(spans, fromJSON(t, j))
+	}
+	return spans
+}
+
+func fromJSON(t testing.TB, j console.JSONSpan) tracingtest.SpanData {
+	d := tracingtest.SpanData{
+		Name: j.Name, Sampled: j.Sampled, Start: j.Start, End: j.End,
+		Resource: j.Resource, Service: j.Service, Type: j.Type, StatusMsg: j.StatusMessage,
+		Attrs: attrsFromJSON(t, j.Attributes),
+	}
+	var err error
+	if d.TraceID, err = tracing.TraceIDFromHex(j.TraceID); err != nil {
+		t.Fatalf("trace id %q: %v", j.TraceID, err)
+	}
+	if d.SpanID, err = tracing.SpanIDFromHex(j.SpanID); err != nil {
+		t.Fatalf("span id %q: %v", j.SpanID, err)
+	}
+	if j.ParentSpanID != "" {
+		if d.ParentID, err = tracing.SpanIDFromHex(j.ParentSpanID); err != nil {
+			t.Fatalf("parent id %q: %v", j.ParentSpanID, err)
+		}
+	}
+	for k := tracing.KindInternal; k <= tracing.KindConsumer; k++ {
+		if k.String() == j.Kind {
+			d.Kind = k
+		}
+	}
+	for c := tracing.StatusUnset; c <= tracing.StatusOK; c++ {
+		if c.String() == j.Status {
+			d.Status = c
+		}
+	}
+	for _, e := range j.Events {
+		d.Events = append(d.Events, tracingtest.Event{Name: e.Name, Time: e.Time, Attrs: attrsFromJSON(t, e.Attributes)})
+	}
+	for _, l := range j.Links {
+		tid, _ := tracing.TraceIDFromHex(l.TraceID)
+		sid, _ := tracing.SpanIDFromHex(l.SpanID)
+		d.Links = append(d.Links, tracingtest.Link{TraceID: tid, SpanID: sid, Attrs: attrsFromJSON(t, l.Attributes)})
+	}
+	d.ErrorFromExceptionEvent()
+	return d
+}
+
+func attrsFromJSON(t testing.TB, in []console.JSONAttr) []tracing.Attr {
+	var out []tracing.Attr
+	for _, a := range in {
+		var v tracing.Value
+		switch a.Type {
+		case "String":
+			v = tracing.StringValue(a.Value.(string))
+		case "Bool":
+			v = tracing.BoolValue(a.Value.(bool))
+		case "Int64":
+			n, err := strconv.ParseInt(a.Value.(string), 10, 64)
+			if err != nil {
+				t.Fatalf("int64 attribute %q: %v", a.Key, err)
+			}
+			v = tracing.Int64Value(n)
+		case "Float64":
+			v = tracing.Float64Value(toFloat(a.Value))
+		case "StringSlice":
+			var ss []string
+			for _, x := range a.Value.([]any) {
+				ss = append(ss, x.(string))
+			}
+			v = tracing.StringSliceValue(ss)
+		case "BoolSlice":
+			var bs []bool
+			for _, x := range a.Value.([]any) {
+				bs = append(bs, x.(bool))
+			}
+			v = tracing.BoolSliceValue(bs)
+		case "Int64Slice":
+			var is []int64
+			for _, x := range a.Value.([]any) {
+				n, _ := strconv.ParseInt(x.(string), 10, 64)
+				is = append(is, n)
+			}
+			v = tracing.Int64SliceValue(is)
+		case "Float64Slice":
+			var fs []float64
+			for _, x := range a.Value.([]any) {
+				fs = append(fs, toFloat(x))
+			}
+			v = tracing.Float64SliceValue(fs)
+		default:
+			t.Fatalf("attribute %q has unknown type %q", a.Key, a.Type)
+		}
+		out = append(out, tracing.Attr{Key: a.Key, Value: v})
+	}
+	return out
+}
+
+func toFloat(x any) float64 {
+	switch f := x.(type) {
+	case float64:
+		return f
+	case string:
+		v, _ := strconv.ParseFloat(f, 64)
+		return v
+	}
+	return 0
+}
+
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+func TestTreeDrawsOneTraceWhenItsLastSpanEnds(t *testing.T) {
+	var out syncBuffer
+	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(false)))
+	ctx, root := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer),
+		tracing.WithAttrs(tracing.String("http.request.method", "GET"), tracing.Int("http.response.status_code", 200)))
+	cctx, child := tr.Start(ctx, "GetNote")
+	_, q := tr.Start(cctx, "SELECT notes", tracing.WithKind(tracing.KindClient), tracing.WithService("db"), tracing.WithSpanType("sql"),
+		tracing.WithResource("SELECT * FROM notes WHERE id = ?"))
+	q.RecordError(errors.New("database is locked"))
+	q.End()
+	child.AddEvent("validated", tracing.Int("items", 3))
+	child.End()
+	if out.String() != "" {
+		t.Fatalf("trace written before its root ended:\n%s", out.String())
+	}
+	root.End()
+	got := out.String()
+	t.Logf("\n%s", got)
+	if ansi.MatchString(got) {
+		t.Error("colour written with WithColor(false)")
+	}
+	lines := strings.Split(strings.TrimRight(got, "\n"), "\n")
+	want := []*regexp.Regexp{
+		regexp.MustCompile(`^trace [0-9a-f]{32} · \S+ · [0-9.]+(µs|ms) · 3 spans · 1 error$`),
+		regexp.MustCompile(`^GET /notes/\{id\} +server +[0-9.]+(µs|ms) ▕█+ *▏ http.request.method=GET http.response.status_code=200$`),
+		regexp.MustCompile(`^└─ GetNote +internal .*▏$`),
+		regexp.MustCompile(`^   │  • validated \+[0-9.]+(µs|ms) items=3$`),
+		regexp.MustCompile(`^   └─ SELECT notes +client .*▏ service=db resource="SELECT \* FROM notes WHERE id = \?" type=sql$`),
+		regexp.MustCompile(`^         ✗ database is locked \(\*errors.errorString\) \+[0-9.]+(µs|ms)$`),
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(want), got)
+	}
+	for i, re := range want {
+		if !re.MatchString(lines[i]) {
+			t.Errorf("line %d = %q\n does not match %s", i, lines[i], re)
+		}
+	}
+}
+
+func TestTreeIncludesRemoteChildrenInOneProcess(t *testing.T) {
+	// Two services in one process (as the demo runs them): the second
+	// extracts the first's context; the whole trace is drawn once.
+	var out syncBuffer
+	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(false)))
+	ctx, root := tr.Start(context.Background(), "POST /notes", tracing.WithKind(tracing.KindServer))
+	ctx, client := tr.Start(ctx, "GET", tracing.WithKind(tracing.KindClient))
+	h := http.Header{}
+	tr.Inject(ctx, tracing.HeaderCarrier(h))
+	sctx := tr.Extract(context.Background(), tracing.HeaderCarrier(h))
+	_, server := tr.Start(sctx, "GET /calendar", tracing.WithKind(tracing.KindServer))
+	server.End()
+	client.End()
+	root.End()
+	got := ansi.ReplaceAllString(out.String(), "")
+	if strings.Count(got, "trace ") != 1 || !strings.Contains(got, "\n   └─ GET /calendar") {
+		t.Errorf("want one tree with the calendar span under the client span:\n%s", got)
+	}
+}
+
+func TestConcurrentTracesDoNotInterleave(t *testing.T) {
+	var out syncBuffer
+	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(false)))
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			ctx, root := tr.Start(context.Background(), "root")
+			for range 5 {
+				_, c := tr.Start(ctx, "child")
+				time.Sleep(time.Microsecond)
+				c.End()
+			}
+			root.End()
+		})
+	}
+	wg.Wait()
+	blocks := strings.Split(strings.TrimSpace(out.String()), "\n\n")
+	if len(blocks) != 20 {
+		t.Fatalf("got %d trace blocks, want 20", len(blocks))
+	}
+	for _, b := range blocks {
+		lines := strings.Split(b, "\n")
+		if len(lines) != 7 || !strings.HasPrefix(lines[0], "trace ") || strings.Count(b, "trace ") != 1 {
+			t.Errorf("interleaved or malformed block:\n%s", b)
+		}
+	}
+}
+
+func TestBoundedMemory(t *testing.T) {
+	var out syncBuffer
+	b := console.New(console.WithWriter(&out), console.WithColor(false), console.WithMaxSpansPerTrace(3), console.WithMaxTraces(2))
+	tr := tracing.New(b)
+	// A trace whose root never ends, with more children than the limit.
+	ctx, _ := tr.Start(context.Background(), "never-ends")
+	for range 5 {
+		_, c := tr.Start(ctx, "child")
+		c.End()
+	}
+	// Two more unfinished traces push the first out.
+	_, _ = tr.Start(context.Background(), "second")
+	_, _ = tr.Start(context.Background(), "third")
+	got := out.String()
+	if !strings.Contains(got, "2 more spans dropped (limit 3)") || !strings.Contains(got, "too many unfinished traces") {
+		t.Errorf("eviction not noted:\n%s", got)
+	}
+	out2 := syncBuffer{}
+	b2 := console.New(console.WithWriter(&out2), console.WithColor(false))
+	tr2 := tracing.New(b2)
+	ctx, _ = tr2.Start(context.Background(), "open-root")
+	_, c := tr2.Start(ctx, "done-child")
+	c.End()
+	if err := tr2.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := out2.String(); !strings.Contains(got, "done-child") || !strings.Contains(got, "1 span still running") {
+		t.Errorf("Shutdown did not flush the unfinished trace with a note:\n%s", got)
+	}
+}
+
+func TestTraceTimeout(t *testing.T) {
+	var out syncBuffer
+	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(false), console.WithTraceTimeout(time.Nanosecond)))
+	ctx, _ := tr.Start(context.Background(), "stuck-root")
+	_, c := tr.Start(ctx, "early-child")
+	c.End()
+	time.Sleep(1100 * time.Millisecond) // sweeps run at most once a second
+	_, other := tr.Start(context.Background(), "other")
+	other.End()
+	if got := out.String(); !strings.Contains(got, "early-child") || !strings.Contains(got, "still running") {
+		t.Errorf("timed-out trace not written:\n%s", got)
+	}
+}
+
+func TestColourOnlyWhenAsked(t *testing.T) {
+	var out syncBuffer
+	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(true)))
+	_, sp := tr.Start(context.Background(), "x")
+	sp.End()
+	if !ansi.MatchString(out.String()) {
+		t.Error("WithColor(true) wrote no colour")
+	}
+	var plain syncBuffer
+	tr = tracing.New(console.New(console.WithWriter(&plain))) // not a terminal
+	_, sp = tr.Start(context.Background(), "x")
+	sp.End()
+	if ansi.MatchString(plain.String()) {
+		t.Error("colour written to a non-terminal")
+	}
+}
+
+func TestRegisteredAndSummary(t *testing.T) {
+	t.Setenv("OTEL_SERVICE_NAME", "notes")
+	var out syncBuffer
+	tr, err := tracing.Open(context.Background(), "console", tracing.WithBackendOptions(console.WithWriter(&out), console.WithColor(false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := tr.Summary(); s.Backend != "console" || s.Service != "notes" || s.Destination != "writer" {
+		t.Errorf("summary %+v", s)
+	}
+	_, sp := tr.Start(context.Background(), "x")
+	sp.End()
+	if !strings.Contains(out.String(), "· notes ·") {
+		t.Errorf("backend options not applied through Open: %q", out.String())
+	}
+}

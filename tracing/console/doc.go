@@ -1,0 +1,35 @@
+// Package console is a tracing backend that draws traces in a terminal,
+// for development and demos: no agent, no setup.
+//
+//	TRACING_BACKEND=console go run ./cmd/myservice
+//
+// It gathers the spans of each trace and, when nothing in the trace is
+// still running, writes the trace as an indented tree with each span's
+// kind, duration, a bar showing when it ran within the trace, its
+// attributes, events and errors:
+//
+//	trace 5b8aa5a2d2c872e8321cf37308d69df2 · notes · 8.12ms · 4 spans · 1 error
+//	POST /notes           server    8.12ms ▕████████████████████████▏ http.request.method=POST http.response.status_code=201
+//	└─ CreateNote         internal  7.60ms ▕ ██████████████████████ ▏ note.id=3
+//	   ├─ INSERT notes    client   310µs   ▕ █                      ▏ service=db type=sql db.system.name=sqlite
+//	   └─ GET             client    6.90ms ▕  █████████████████████ ▏ type=http http.response.status_code=500
+//	         ✗ calendar: 500 Internal Server Error (*errors.errorString) +6.88ms
+//
+// Spans of the same trace started by several services in one process (as
+// in the demo) are drawn as one tree. Traces are written whole, one at a
+// time, so concurrent traces never interleave.
+//
+// Memory is bounded: a trace keeps at most 1000 spans (WithMaxSpansPerTrace),
+// at most 1000 unfinished traces are held (WithMaxTraces; past it the oldest
+// is written early, with a note), and a trace with spans still running is
+// written with a note after 30 s without activity (WithTraceTimeout).
+// Shutdown writes whatever is left.
+//
+// Output goes to standard error (WithWriter), in colour only when that is a
+// terminal and NO_COLOR is unset (WithColor forces it). WithFormat(FormatJSON)
+// writes one JSON object per span instead, for tools.
+//
+// The backend propagates W3C trace context and baggage, samples
+// parent-based (every new trace, or WithSampleRatio), and takes its service
+// name from OTEL_SERVICE_NAME, DD_SERVICE or JAEGER_SERVICE_NAME.
+package console

@@ -1,0 +1,100 @@
+package tracing
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func FuzzParseTraceparent(f *testing.F) {
+	for _, s := range []string{
+		"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+		"cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+		"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+		"00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+		"", "-", "00--", strings.Repeat("-", 60),
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sc, ok := ParseTraceparent(s)
+		if !ok {
+			return
+		}
+		if !sc.IsValid() || !sc.IsRemote() {
+			t.Fatalf("accepted %q as invalid context %v", s, sc)
+		}
+		// What we accept, we write back as version 00, and read again.
+		again, ok := ParseTraceparent(sc.Traceparent())
+		if !ok || again.TraceID() != sc.TraceID() || again.SpanID() != sc.SpanID() || again.TraceFlags() != sc.TraceFlags()&(FlagsSampled|FlagsRandom) {
+			t.Fatalf("%q → %q does not round-trip", s, sc.Traceparent())
+		}
+	})
+}
+
+func FuzzNormalizeTracestate(f *testing.F) {
+	for _, s := range []string{"congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", "a@b=c", "a=1,a=2", " , ,", "k=" + strings.Repeat("v", 300)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := NormalizeTracestate(s)
+		if NormalizeTracestate(n) != n {
+			t.Fatalf("not idempotent: %q → %q → %q", s, n, NormalizeTracestate(n))
+		}
+		if strings.Count(n, ",") >= maxTracestateMembers {
+			t.Fatalf("%d members kept", strings.Count(n, ",")+1)
+		}
+		if strings.ContainsAny(n, " \t") && strings.Contains(n, ", ") {
+			t.Fatalf("white space around members kept: %q", n)
+		}
+	})
+}
+
+func FuzzParseBaggage(f *testing.F) {
+	for _, s := range []string{"userId=alice,serverNode=DF%2028;prop=1", "=", ";;;", "a=%zz", "k=v," + strings.Repeat("x", 9000)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := ParseBaggage(s)
+		if b.Len() > MaxBaggageMembers {
+			t.Fatalf("%d members", b.Len())
+		}
+		// Formatting and parsing again never corrupts or invents a
+		// member. (It may drop one whose percent-encoded form no longer
+		// fits the 8192-byte limit: the limit is on the wire form.)
+		f := FormatBaggage(b)
+		if len(f) > MaxBaggageBytes {
+			t.Fatalf("formatted baggage is %d bytes", len(f))
+		}
+		for _, m := range ParseBaggage(f).Members() {
+			if v, ok := b.Get(m.Key); !ok || v != m.Value {
+				t.Fatalf("round trip changed member %.40q: %.40q became %.40q", m.Key, v, m.Value)
+			}
+		}
+	})
+}
+
+// FuzzExtract feeds arbitrary header values to the default propagator: it
+// must never panic, and what it accepts it must inject back validly.
+func FuzzExtract(f *testing.F) {
+	f.Add("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "a=b", "k=v")
+	f.Add("garbage", "=,=,", "%%%")
+	f.Fuzz(func(t *testing.T, tp, ts, bag string) {
+		h := http.Header{}
+		h["Traceparent"] = []string{tp}
+		h["Tracestate"] = []string{ts, ts}
+		h["Baggage"] = []string{bag}
+		ctx := DefaultPropagator().Extract(context.Background(), HeaderCarrier(h))
+		out := http.Header{}
+		DefaultPropagator().Inject(ctx, HeaderCarrier(out))
+		if v := out.Get("traceparent"); v != "" {
+			if _, ok := ParseTraceparent(v); !ok {
+				t.Fatalf("injected an invalid traceparent %q", v)
+			}
+		}
+		if v := out.Get("tracestate"); v != "" && NormalizeTracestate(v) != v {
+			t.Fatalf("injected a non-canonical tracestate %q", v)
+		}
+	})
+}

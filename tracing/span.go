@@ -94,9 +94,14 @@ func (s Span) SetName(name string) {
 // one with the same key. Attributes with an empty key are dropped.
 // Attributes set after End are ignored.
 func (s Span) SetAttrs(attrs ...Attr) {
-	if s.impl == nil || len(attrs) == 0 {
-		return
+	if s.impl != nil && len(attrs) > 0 {
+		s.setAttrs(attrs)
 	}
+}
+
+// setAttrs is SetAttrs' slow path, kept out of line so that SetAttrs
+// inlines and a no-op span does not pay for zeroing the Attrs on the stack.
+func (s Span) setAttrs(attrs []Attr) {
 	var a Attrs
 	a.Append(attrs...)
 	s.impl.SetAttrs(a)
@@ -104,19 +109,19 @@ func (s Span) SetAttrs(attrs ...Attr) {
 
 // AddEvent records a named, timestamped event with attributes.
 func (s Span) AddEvent(name string, attrs ...Attr) {
-	if s.impl == nil {
-		return
+	if s.impl != nil {
+		s.addEvent(time.Time{}, name, attrs)
 	}
-	var a Attrs
-	a.Append(attrs...)
-	s.impl.AddEvent(name, time.Time{}, a)
 }
 
 // AddEventAt is AddEvent with an explicit timestamp.
 func (s Span) AddEventAt(t time.Time, name string, attrs ...Attr) {
-	if s.impl == nil {
-		return
+	if s.impl != nil {
+		s.addEvent(t, name, attrs)
 	}
+}
+
+func (s Span) addEvent(t time.Time, name string, attrs []Attr) {
 	var a Attrs
 	a.Append(attrs...)
 	s.impl.AddEvent(name, t, a)

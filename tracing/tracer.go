@@ -62,6 +62,12 @@ func (t *Tracer) Start(ctx context.Context, name string, opts ...StartOption) (c
 	if t == nil || t.noop {
 		return ctx, Span{}
 	}
+	return t.start(ctx, name, opts)
+}
+
+// start is Start's path to a real backend, kept out of line so that the
+// no-op path does not pay for zeroing a SpanConfig on the stack.
+func (t *Tracer) start(ctx context.Context, name string, opts []StartOption) (context.Context, Span) {
 	if t.closed.Load() {
 		t.dropped.Add(1)
 		return ctx, Span{}

@@ -1,0 +1,168 @@
+package ddbackend
+
+import (
+	"context"
+	"time"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+
+	"github.com/polytrace/polytrace/tracing"
+)
+
+// ddKey is the context key under which dd-trace-go (v2, and v1, which
+// delegates to v2) keeps the active *tracer.Span. It is unexported, so it is
+// read once from dd-trace-go itself: SpanFromContext asks a probe context
+// for it.
+var ddKey = discoverKey()
+
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (p *keyProbe) Value(key any) any {
+	if p.key == nil {
+		p.key = key
+	}
+	return nil
+}
+
+func discoverKey() any {
+	p := &keyProbe{Context: context.Background()}
+	tracer.SpanFromContext(p)
+	return p.key
+}
+
+// noDDSpan is the answer to dd-trace-go's key below a remote parent: a nil
+// *tracer.Span, which dd-trace-go treats as "no span" (so that it does not
+// see a dd span further up the context instead).
+var noDDSpan *tracer.Span
+
+// parentOf returns the span context to continue from ctx: node is the
+// parent when it is a span of this backend, local the dd span when the
+// parent is in this process (nil for a remote parent), pctx its span
+// context (nil when there is no parent).
+//
+// The facade (tracing.ContextKey) and dd-trace-go (its own key) each find
+// their nearest span. Facade spans of this backend answer both keys, so
+// when the two differ a span of dd-trace-go's own API (v1 or v2, contrib
+// packages) was started below the facade's and is the nearer one.
+func parentOf(ctx context.Context) (node *span, local *tracer.Span, pctx *tracer.SpanContext) {
+	bs, _ := ctx.Value(tracing.ContextKey{}).(tracing.BackendSpan)
+	dds, _ := ctx.Value(ddKey).(*tracer.Span)
+	switch p := bs.(type) {
+	case *span:
+		if dds != nil && dds != p.dd {
+			return nil, dds, dds.Context()
+		}
+		return p, p.dd, p.dd.Context()
+	case *remote:
+		if dds != nil {
+			return nil, dds, dds.Context()
+		}
+		return nil, nil, p.dd
+	case nil:
+		if dds != nil {
+			return nil, dds, dds.Context()
+		}
+		return nil, nil, nil
+	default:
+		// Another backend's span, or a context from tracing's own
+		// propagators (tracing.ContextWithRemoteSpanContext).
+		sc := p.SpanContext()
+		if dds != nil && (!sc.IsValid() || dds.Context().TraceIDBytes() == [16]byte(sc.TraceID())) {
+			return nil, dds, dds.Context()
+		}
+		if !sc.IsValid() {
+			return nil, nil, nil
+		}
+		return nil, nil, tracer.FromGenericCtx(&foreignContext{sc: sc})
+	}
+}
+
+// remote is the context node Extract returns: it carries the extracted
+// dd-trace-go span context, and is the facade's non-recording span for it.
+type remote struct {
+	context.Context
+	dd *tracer.SpanContext
+	sc tracing.SpanContext
+}
+
+func (r *remote) Value(key any) any {
+	if _, ok := key.(tracing.ContextKey); ok {
+		return tracing.BackendSpan(r)
+	}
+	if key == ddKey {
+		return noDDSpan
+	}
+	return r.Context.Value(key)
+}
+
+// ContextValue implements tracing.ContextValuer.
+func (r *remote) ContextValue(key any) (any, bool) {
+	if key == ddKey {
+		return noDDSpan, true
+	}
+	return nil, false
+}
+
+func (r *remote) String() string { return "ddbackend.remote(" + r.sc.String() + ")" }
+
+func (r *remote) SpanContext() tracing.SpanContext          { return r.sc }
+func (r *remote) IsRecording() bool                         { return false }
+func (r *remote) SetName(string)                            {}
+func (r *remote) SetAttrs(tracing.Attrs)                    {}
+func (r *remote) AddEvent(string, time.Time, tracing.Attrs) {}
+func (r *remote) RecordError(tracing.ErrorInfo)             {}
+func (r *remote) SetStatus(tracing.StatusCode, string)      {}
+func (r *remote) End(time.Time)                             {}
+
+// spanContextOf converts a dd-trace-go span context to the facade's: the
+// full 128-bit trace id, and the sampled flag when the sampling priority
+// is positive (what dd-trace-go writes in traceparent).
+func spanContextOf(c *tracer.SpanContext, isRemote bool, traceState string) tracing.SpanContext {
+	var flags tracing.TraceFlags
+	if p, ok := c.SamplingPriority(); ok && p > 0 {
+		flags = tracing.FlagsSampled
+	}
+	return tracing.NewSpanContext(tracing.SpanContextConfig{
+		TraceID:    c.TraceIDBytes(),
+		SpanID:     tracing.SpanIDFromUint64(c.SpanID()),
+		TraceFlags: flags,
+		TraceState: traceState,
+		Remote:     isRemote,
+	})
+}
+
+// foreignContext presents a facade span context that did not come from
+// this backend to tracer.FromGenericCtx. Besides ddtrace.SpanContext it
+// implements the methods FromGenericCtx reads from v1 span contexts, so
+// that the sampling decision and the W3C tracestate carry over.
+type foreignContext struct {
+	sc tracing.SpanContext
+}
+
+func (f *foreignContext) SpanID() uint64                            { return f.sc.SpanID().Uint64() }
+func (f *foreignContext) TraceID() string                           { return f.sc.TraceID().String() }
+func (f *foreignContext) TraceIDBytes() [16]byte                    { return f.sc.TraceID() }
+func (f *foreignContext) TraceIDLower() uint64                      { return f.sc.TraceID().Low64() }
+func (f *foreignContext) ForeachBaggageItem(func(k, v string) bool) {}
+func (f *foreignContext) SamplingDecision() uint32                  { return 0 }
+func (f *foreignContext) Origin() string                            { return "" }
+func (f *foreignContext) Tags() map[string]string                   { return nil }
+func (f *foreignContext) PropagatingTags() map[string]string {
+	if ts := f.sc.TraceState(); ts != "" {
+		return map[string]string{"tracestate": ts}
+	}
+	return nil
+}
+
+// Priority is dd-trace-go's AutoKeep (1) for a sampled context, else
+// AutoReject (0).
+func (f *foreignContext) Priority() *float64 {
+	p := 0.0
+	if f.sc.IsSampled() {
+		p = 1
+	}
+	return &p
+}

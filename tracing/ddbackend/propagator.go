@@ -1,0 +1,210 @@
+package ddbackend
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
+
+	"github.com/polytrace/polytrace/tracing"
+)
+
+// The Backend is a tracing.Propagator over dd-trace-go's own propagator,
+// which follows DD_TRACE_PROPAGATION_STYLE, _INJECT and _EXTRACT (default:
+// datadog, tracecontext, baggage). Baggage is the facade's
+// (tracing.BaggageFromContext), written and read in the formats those
+// styles give span baggage in dd-trace-go: the W3C baggage header for
+// "baggage", ot-baggage-* headers for "datadog".
+
+const otBaggagePrefix = "ot-baggage-"
+
+// live reports whether dd-trace-go's tracer is running for this backend.
+func (b *Backend) live() bool { return b.s.enabled && !b.closed.Load() }
+
+// Inject implements tracing.Propagator: the context of the nearest span in
+// ctx (a facade span, a span started with dd-trace-go's own API below it,
+// or an extracted remote context) in every inject style, and the baggage.
+// Once the backend is shut down (or with DD_TRACE_ENABLED=false) it falls
+// back to W3C trace context and baggage, so that requests still carry
+// their callers' traces.
+func (b *Backend) Inject(ctx context.Context, c tracing.Carrier) {
+	if ctx == nil || c == nil {
+		return
+	}
+	if !b.live() {
+		tracing.DefaultPropagator().Inject(ctx, c)
+		return
+	}
+	_, _, pctx := parentOf(ctx)
+	valid := pctx != nil && pctx.SpanID() != 0
+	if valid {
+		_ = tracer.Inject(pctx, injectWriter{c})
+	}
+	bag := tracing.BaggageFromContext(ctx)
+	merged := bag
+	if valid {
+		var dd []tracing.Member
+		pctx.ForeachBaggageItem(func(k, v string) bool {
+			dd = append(dd, tracing.Member{Key: k, Value: v})
+			return true
+		})
+		slices.SortFunc(dd, func(a, b tracing.Member) int { return strings.Compare(a.Key, b.Key) })
+		for _, m := range dd {
+			if _, ok := merged.Get(m.Key); !ok {
+				merged, _ = merged.With(m.Key, m.Value)
+			}
+		}
+	}
+	if merged.Len() == 0 {
+		return
+	}
+	if hasStyle(b.s.inject, "baggage") {
+		if s := tracing.FormatBaggage(merged); s != "" {
+			c.Set(tracing.HeaderBaggage, s)
+		}
+	}
+	if valid && hasStyle(b.s.inject, "datadog") {
+		// dd-trace-go wrote its span's own baggage; add the facade's.
+		for _, m := range bag.Members() {
+			if validHeaderValue(m.Value) {
+				c.Set(otBaggagePrefix+m.Key, m.Value)
+			}
+		}
+	}
+}
+
+// injectWriter is the tracer.TextMapWriter dd-trace-go injects into. It
+// holds back the baggage header, which Inject writes merged with the
+// facade's baggage.
+type injectWriter struct{ c tracing.Carrier }
+
+func (w injectWriter) Set(key, val string) {
+	if strings.EqualFold(key, tracing.HeaderBaggage) {
+		return
+	}
+	w.c.Set(key, val)
+}
+
+// Extract implements tracing.Propagator. The span context comes from
+// dd-trace-go's extractors; SpanFromContext on the result returns it as a
+// remote span context with the full 128-bit trace id (from traceparent or
+// from x-datadog-trace-id and the _dd.p.tid tag) and the W3C tracestate.
+// Baggage is read by the facade's W3C parser (which keeps member
+// properties and drops bad members one by one) and from ot-baggage-*
+// headers, and merged into the context's baggage; dd-trace-go does not see
+// those headers, so the facade's baggage is the one source of truth.
+func (b *Backend) Extract(ctx context.Context, c tracing.Carrier) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if c == nil {
+		return ctx
+	}
+	if !b.live() {
+		return tracing.DefaultPropagator().Extract(ctx, c)
+	}
+	pctx, err := tracer.Extract(extractReader{c})
+	found := err == nil && pctx != nil && pctx.SpanID() != 0 && pctx.TraceIDBytes() != [16]byte{}
+	if found {
+		ts := ""
+		if hasStyle(b.s.extract, "tracecontext") {
+			if w3c, ok := tracing.ExtractTraceContext(c); ok && w3c.TraceID() == tracing.TraceID(pctx.TraceIDBytes()) {
+				ts = w3c.TraceState()
+			}
+		}
+		ctx = &remote{Context: ctx, dd: pctx, sc: spanContextOf(pctx, true, ts)}
+	}
+	if hasStyle(b.s.extract, "baggage") {
+		ctx = tracing.BaggagePropagator{}.Extract(ctx, c)
+	}
+	if found && hasStyle(b.s.extract, "datadog") {
+		ctx = extractOTBaggage(ctx, c)
+	}
+	return ctx
+}
+
+// extractReader is the tracer.TextMapReader dd-trace-go extracts from; it
+// hides the baggage headers, which Extract reads itself.
+type extractReader struct{ c tracing.Carrier }
+
+func (r extractReader) ForeachKey(handler func(key, val string) error) error {
+	for _, k := range r.c.Keys() {
+		if strings.EqualFold(k, tracing.HeaderBaggage) || hasPrefixFold(k, otBaggagePrefix) {
+			continue
+		}
+		for _, v := range tracing.CarrierValues(r.c, k) {
+			if err := handler(k, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func extractOTBaggage(ctx context.Context, c tracing.Carrier) context.Context {
+	var keys []string
+	for _, k := range c.Keys() {
+		if hasPrefixFold(k, otBaggagePrefix) && len(k) > len(otBaggagePrefix) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return ctx
+	}
+	slices.Sort(keys)
+	bag := tracing.BaggageFromContext(ctx)
+	n := bag.Len()
+	for _, k := range keys {
+		key := strings.ToLower(k[len(otBaggagePrefix):])
+		if _, ok := bag.Get(key); ok || bag.Len() >= tracing.MaxBaggageMembers {
+			continue
+		}
+		if nb, err := bag.With(key, c.Get(k)); err == nil {
+			bag = nb
+		}
+	}
+	if bag.Len() == n {
+		return ctx
+	}
+	return tracing.ContextWithBaggage(ctx, bag)
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// validHeaderValue reports whether v can be sent as an HTTP header value
+// as it is (ot-baggage-* values are not encoded).
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// Fields implements tracing.Propagator: the keys Inject may write (besides
+// ot-baggage-* keys).
+func (b *Backend) Fields() []string {
+	var f []string
+	for _, s := range b.s.inject {
+		switch s {
+		case "datadog":
+			f = append(f, "x-datadog-trace-id", "x-datadog-parent-id", "x-datadog-sampling-priority", "x-datadog-origin", "x-datadog-tags")
+		case "tracecontext":
+			f = append(f, tracing.HeaderTraceparent, tracing.HeaderTracestate)
+		case "baggage":
+			f = append(f, tracing.HeaderBaggage)
+		case "b3", "b3multi":
+			f = append(f, "x-b3-traceid", "x-b3-spanid", "x-b3-sampled")
+		case "b3 single header":
+			f = append(f, "b3")
+		}
+	}
+	return f
+}
+
+// Names implements tracing.Names: the inject styles.
+func (b *Backend) Names() []string { return append([]string(nil), b.s.inject...) }

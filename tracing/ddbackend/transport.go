@@ -1,0 +1,227 @@
+package ddbackend
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tinylib/msgp/msgp"
+)
+
+// agentTransport is the http.RoundTripper dd-trace-go reaches the agent
+// through. dd-trace-go's Stop and Flush have no deadline of their own and
+// its requests carry no context, so the backend routes them through this
+// transport to bound them:
+//
+//   - every request is bound to the backend's lifetime, which Shutdown
+//     cancels when its ctx expires (so dd-trace-go's Stop returns and its
+//     goroutines end), and during New to New's ctx;
+//   - trace uploads are counted, in spans, as delivered or failed (the
+//     backend's Stats), and tracked so that ForceFlush can wait for them.
+type agentTransport struct {
+	base http.RoundTripper
+
+	life   context.Context
+	cancel context.CancelCauseFunc
+	setup  atomic.Pointer[context.Context] // while New runs
+
+	mu       sync.Mutex
+	inflight int           // trace uploads under way
+	changed  chan struct{} // closed and replaced when inflight changes
+
+	exported atomic.Uint64 // spans in uploads the agent accepted
+	failed   atomic.Uint64 // spans in uploads that failed
+}
+
+func newAgentTransport(base http.RoundTripper) *agentTransport {
+	t := &agentTransport{base: base, changed: make(chan struct{})}
+	t.life, t.cancel = context.WithCancelCause(context.Background())
+	return t
+}
+
+// defaultTransport is dd-trace-go's default agent transport (see its
+// defaultHTTPClient and udsClient), dialling the Unix socket for unix URLs.
+func defaultTransport(agent *url.URL, timeout time.Duration) *http.Transport {
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           d.DialContext,
+		MaxIdleConns:          100,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: 1 * time.Second,
+	}
+	if agent.Scheme == "unix" {
+		path := agent.Path
+		t.Proxy = nil
+		t.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, "unix", path)
+		}
+	}
+	return t
+}
+
+func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	bound := t.life
+	if s := t.setup.Load(); s != nil {
+		bound = *s
+	}
+	ctx, cancel := context.WithCancelCause(req.Context())
+	stop := context.AfterFunc(bound, func() { cancel(context.Cause(bound)) })
+	release := func() { stop(); cancel(nil) }
+	req = req.WithContext(ctx)
+
+	traces := strings.HasSuffix(req.URL.Path, "/traces")
+	var spans uint64
+	if traces && req.Body != nil {
+		body, err := readBody(req)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		spans = countSpans(body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		t.track(+1)
+		defer t.track(-1)
+	}
+	resp, err := t.base.RoundTrip(req)
+	if traces {
+		if err == nil && resp.StatusCode < 300 {
+			t.exported.Add(spans)
+		} else {
+			t.failed.Add(spans)
+		}
+	}
+	if err != nil {
+		release()
+		return nil, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+func readBody(req *http.Request) ([]byte, error) {
+	defer req.Body.Close()
+	var buf bytes.Buffer
+	if req.ContentLength > 0 {
+		buf.Grow(int(req.ContentLength))
+	}
+	_, err := buf.ReadFrom(req.Body)
+	return buf.Bytes(), err
+}
+
+// countSpans counts the spans of a v0.4 payload (an array of traces, each
+// an array of spans) without decoding them. A payload it cannot read
+// counts as zero.
+func countSpans(b []byte) uint64 {
+	n, b, err := msgp.ReadArrayHeaderBytes(b)
+	if err != nil {
+		return 0
+	}
+	var spans uint64
+	for range n {
+		var m uint32
+		if m, b, err = msgp.ReadArrayHeaderBytes(b); err != nil {
+			return spans
+		}
+		spans += uint64(m)
+		for range m {
+			if b, err = msgp.Skip(b); err != nil {
+				return spans
+			}
+		}
+	}
+	return spans
+}
+
+// releasingBody releases the request's context when the response body is
+// closed, so that reading the body is not cut short.
+type releasingBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
+}
+
+func (t *agentTransport) track(d int) {
+	t.mu.Lock()
+	t.inflight += d
+	close(t.changed)
+	t.changed = make(chan struct{})
+	t.mu.Unlock()
+}
+
+// waitIdle waits until no trace upload is under way. dd-trace-go's Flush
+// hands the payload to a goroutine that starts the upload a moment later,
+// so waitIdle also waits up to settle for an upload to begin.
+func (t *agentTransport) waitIdle(ctx context.Context, settle time.Duration) error {
+	timer := time.NewTimer(settle)
+	defer timer.Stop()
+	for {
+		t.mu.Lock()
+		n, ch := t.inflight, t.changed
+		t.mu.Unlock()
+		if n > 0 {
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}
+		select {
+		case <-ch:
+		case <-timer.C:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
+
+// bindSetup binds requests to ctx until the returned function is called.
+func (t *agentTransport) bindSetup(ctx context.Context) func() {
+	if ctx.Done() == nil {
+		return func() {}
+	}
+	sctx, cancel := context.WithCancelCause(t.life)
+	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
+	t.setup.Store(&sctx)
+	return func() {
+		t.setup.Store(nil)
+		stop()
+		cancel(nil)
+	}
+}
+
+// CloseIdleConnections closes the base transport's idle connections;
+// dd-trace-go's Stop calls it through http.Client.
+func (t *agentTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+var errShutdown = errors.New("ddbackend: backend shut down")
+
+// abort cancels every agent request under way and any later one.
+func (t *agentTransport) abort(cause error) {
+	if cause == nil {
+		cause = errShutdown
+	}
+	t.cancel(cause)
+}

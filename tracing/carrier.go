@@ -2,7 +2,10 @@ package tracing
 
 import (
 	"net/http"
+	"net/textproto"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Carrier is where propagators read and write trace context: HTTP headers,
@@ -25,14 +28,23 @@ type ValuesGetter interface {
 	Values(key string) []string
 }
 
-// HeaderCarrier adapts http.Header to Carrier.
+// HeaderCarrier adapts http.Header to Carrier. Keys are matched as
+// http.Header matches them (in canonical form), without allocating: the
+// canonical forms of the lower-case keys propagators use ("traceparent",
+// "x-datadog-trace-id") are cached, where http.Header.Get would allocate
+// one on every lookup.
 type HeaderCarrier http.Header
 
 // Get returns the first value of key.
-func (h HeaderCarrier) Get(key string) string { return http.Header(h).Get(key) }
+func (h HeaderCarrier) Get(key string) string {
+	if v := h[canonicalKey(key)]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 // Set replaces the values of key.
-func (h HeaderCarrier) Set(key, value string) { http.Header(h).Set(key, value) }
+func (h HeaderCarrier) Set(key, value string) { h[canonicalKey(key)] = []string{value} }
 
 // Keys returns the canonical header names present.
 func (h HeaderCarrier) Keys() []string {
@@ -44,7 +56,70 @@ func (h HeaderCarrier) Keys() []string {
 }
 
 // Values returns every value of key.
-func (h HeaderCarrier) Values(key string) []string { return http.Header(h).Values(key) }
+func (h HeaderCarrier) Values(key string) []string { return h[canonicalKey(key)] }
+
+// canonicalKey returns textproto.CanonicalMIMEHeaderKey(key), from a cache
+// for keys that need changing.
+func canonicalKey(key string) string {
+	if isCanonical(key) {
+		return key
+	}
+	if m := keyCache.m.Load(); m != nil {
+		if c, ok := (*m)[key]; ok {
+			return c
+		}
+	}
+	c := textproto.CanonicalMIMEHeaderKey(key)
+	storeKey(key, c)
+	return c
+}
+
+// isCanonical reports whether key is already in canonical form (upper
+// case after a dash or at the start, lower case elsewhere).
+func isCanonical(key string) bool {
+	upper := true
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case upper && 'a' <= c && c <= 'z':
+			return false
+		case !upper && 'A' <= c && c <= 'Z':
+			return false
+		}
+		upper = c == '-'
+	}
+	return true
+}
+
+// keyCache maps keys to their canonical forms. It is copy-on-write, so
+// lookups never lock or allocate; propagators use a handful of keys, and it
+// stops growing at 256 entries (for carriers fed arbitrary keys, such as
+// uberctx-* baggage), past which keys are canonicalised on each call.
+var keyCache struct {
+	mu sync.Mutex
+	m  atomic.Pointer[map[string]string]
+}
+
+func storeKey(key, canon string) {
+	keyCache.mu.Lock()
+	defer keyCache.mu.Unlock()
+	old := keyCache.m.Load()
+	n := 0
+	if old != nil {
+		n = len(*old)
+		if _, ok := (*old)[key]; ok || n >= 256 {
+			return
+		}
+	}
+	m := make(map[string]string, n+1)
+	if old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	m[strings.Clone(key)] = canon
+	keyCache.m.Store(&m)
+}
 
 // MapCarrier adapts map[string]string to Carrier. Set stores keys in lower
 // case; Get finds keys in any case.

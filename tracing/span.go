@@ -154,6 +154,31 @@ func (s Span) RecordError(err error, opts ...ErrorOption) {
 	s.impl.SetStatus(StatusError, info.Message)
 }
 
+// RecordErrorInfo is RecordError for errors described rather than held:
+// a panic value that is not an error, an error whose stack was captured
+// where it happened, or a type name of the caller's choosing. Empty Message
+// and Type are filled from Err when it is set. It marks the span failed,
+// as RecordError does. An ErrorInfo with neither Err nor Message is
+// ignored.
+func (s Span) RecordErrorInfo(info ErrorInfo) {
+	if s.impl == nil {
+		return
+	}
+	if info.Err != nil {
+		if info.Message == "" {
+			info.Message = info.Err.Error()
+		}
+		if info.Type == "" {
+			info.Type = ErrorType(info.Err)
+		}
+	}
+	if info.Err == nil && info.Message == "" {
+		return
+	}
+	s.impl.RecordError(info)
+	s.impl.SetStatus(StatusError, info.Message)
+}
+
 // SetStatus sets the span's outcome. StatusOK is final; the description is
 // kept only with StatusError.
 func (s Span) SetStatus(code StatusCode, description string) {

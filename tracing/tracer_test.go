@@ -349,3 +349,60 @@ func TestCarriers(t *testing.T) {
 		t.Error("CarrierValues on a map")
 	}
 }
+
+func TestRecordErrorInfo(t *testing.T) {
+	b := &captureBackend{}
+	_, sp := New(b).Start(context.Background(), "x")
+	s := sp.Backend().(*countSpan)
+	sp.RecordErrorInfo(ErrorInfo{})
+	if len(s.calls) != 0 {
+		t.Errorf("an empty ErrorInfo reached the backend: %v", s.calls)
+	}
+	sp.RecordErrorInfo(ErrorInfo{Message: "panic: boom", Type: "string", Stack: "main.f\n"})
+	if s.calls["RecordError"] != 1 || s.calls["SetStatus"] != 1 {
+		t.Errorf("calls %v", s.calls)
+	}
+}
+
+func TestHeaderCarrierDoesNotAllocate(t *testing.T) {
+	h := http.Header{}
+	h.Set("Traceparent", "x")
+	c := HeaderCarrier(h)
+	_ = c.Get("traceparent") // warm the key cache
+	n := testing.AllocsPerRun(100, func() {
+		_ = c.Get("traceparent")
+		_ = c.Values("tracestate")
+		_ = c.Get("X-Already-Canonical")
+	})
+	if n != 0 {
+		t.Errorf("lookups allocated %v times", n)
+	}
+	c.Set("x-datadog-trace-id", "1")
+	if h.Get("X-Datadog-Trace-Id") != "1" {
+		t.Errorf("Set did not canonicalise: %v", h)
+	}
+}
+
+func TestHeaderCarrierMatchesHTTPHeader(t *testing.T) {
+	h := http.Header{}
+	c := HeaderCarrier(h)
+	c.Set("traceparent", "tp")
+	c.Set("X-B3-TraceId", "b3")
+	c.Set("uber-trace-id", "u")
+	if h.Get("Traceparent") != "tp" || h.Get("X-B3-Traceid") != "b3" || h.Get("Uber-Trace-Id") != "u" {
+		t.Errorf("Set did not canonicalise: %v", h)
+	}
+	h.Add("Tracestate", "a=1")
+	h.Add("Tracestate", "b=2")
+	for _, k := range []string{"traceparent", "TRACEPARENT", "Traceparent", "x-b3-traceid", "bad key", "tracestate"} {
+		if got, want := c.Get(k), h.Get(k); got != want {
+			t.Errorf("Get(%q) = %q, http.Header says %q", k, got, want)
+		}
+		if got, want := strings.Join(c.Values(k), ","), strings.Join(h.Values(k), ","); got != want {
+			t.Errorf("Values(%q) = %q, http.Header says %q", k, got, want)
+		}
+	}
+	if len(c.Keys()) != 4 {
+		t.Errorf("Keys %v", c.Keys())
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package mwtest
+
+const raceEnabled = false

@@ -1,0 +1,120 @@
+package traceecho_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"github.com/polytrace/polytrace/middleware/internal/httptrace"
+	"github.com/polytrace/polytrace/middleware/internal/mwtest"
+	"github.com/polytrace/polytrace/middleware/traceecho"
+	"github.com/polytrace/polytrace/tracing"
+)
+
+var param = regexp.MustCompile(`\{(\w+)\}`)
+
+func echoPath(p string) string { return param.ReplaceAllString(p, ":$1") }
+
+func newEcho(routes []mwtest.Route, mw echo.MiddlewareFunc) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	if mw != nil {
+		e.Use(mw)
+	}
+	for _, rt := range routes {
+		e.Add(rt.Method, echoPath(rt.Path), echo.WrapHandler(rt.Handler))
+	}
+	return e
+}
+
+var adapter = mwtest.Adapter{
+	New: func(routes []mwtest.Route, opts ...traceecho.Option) http.Handler {
+		return newEcho(routes, traceecho.Middleware(opts...))
+	},
+	// Echo applies middleware per request, which allocates the closure
+	// any middleware returns: the baseline has a pass-through middleware,
+	// so that the allocation test counts what this middleware does.
+	Bare: func(routes []mwtest.Route) http.Handler {
+		return newEcho(routes, func(next echo.HandlerFunc) echo.HandlerFunc {
+			return func(c echo.Context) error { return next(c) }
+		})
+	},
+	Route: echoPath,
+}
+
+func TestServer(t *testing.T) { mwtest.RunServerSuite(t, adapter) }
+
+type dbError struct{ msg string }
+
+func (e *dbError) Error() string { return e.msg }
+
+// The errors handlers return are recorded; their status decides whether
+// the span fails; they reach echo's error handler unchanged.
+func TestReturnedErrors(t *testing.T) {
+	mwtest.Each(t, func(t *testing.T, env *mwtest.Env) {
+		e := newEcho(nil, traceecho.Middleware(traceecho.WithTracer(env.Tracer)))
+		db := &dbError{"database is locked"}
+		var seen []error
+		e.HTTPErrorHandler = func(err error, c echo.Context) {
+			seen = append(seen, err)
+			e.DefaultHTTPErrorHandler(err, c)
+		}
+		e.GET("/plain", func(echo.Context) error { return db })
+		e.GET("/missing", func(echo.Context) error { return echo.NewHTTPError(http.StatusNotFound, "no such note") })
+		e.GET("/wrapped", func(echo.Context) error {
+			return echo.NewHTTPError(http.StatusBadGateway, "upstream").SetInternal(db)
+		})
+		e.GET("/written", func(c echo.Context) error {
+			_ = c.String(http.StatusOK, "partial")
+			return errors.New("failed after writing")
+		})
+		want := []int{500, 404, 502, 200}
+		for i, p := range []string{"/plain", "/missing", "/wrapped", "/written"} {
+			w := httptest.NewRecorder()
+			e.ServeHTTP(w, httptest.NewRequest("GET", p, nil))
+			if w.Code != want[i] {
+				t.Fatalf("%s: echo answered %d, want %d", p, w.Code, want[i])
+			}
+		}
+		if len(seen) != 4 || seen[0] != error(db) { //nolint:errorlint // identity is the point
+			t.Errorf("error handler saw %v", seen)
+		}
+		spans := env.SpansExactly(t, 4)
+		plain, missing, wrapped, written := spans[0], spans[1], spans[2], spans[3]
+		if plain.Status != tracing.StatusError || plain.ErrorType != "*traceecho_test.dbError" {
+			t.Errorf("plain error: status %v type %q", plain.Status, plain.ErrorType)
+		}
+		env.WantAttr(t, plain, httptrace.KeyStatusCode, tracing.Int64Value(500))
+		if missing.Status != tracing.StatusUnset || missing.ErrorType != "*echo.HTTPError" {
+			t.Errorf("404: status %v, error %q; want unset with an exception event", missing.Status, missing.ErrorType)
+		}
+		env.WantAttr(t, missing, httptrace.KeyStatusCode, tracing.Int64Value(404))
+		if wrapped.Status != tracing.StatusError || wrapped.ErrorMessage != "database is locked" {
+			t.Errorf("HTTPError with internal: status %v error %q", wrapped.Status, wrapped.ErrorMessage)
+		}
+		env.WantAttr(t, wrapped, httptrace.KeyStatusCode, tracing.Int64Value(502))
+		env.WantAttr(t, written, httptrace.KeyStatusCode, tracing.Int64Value(200))
+		if written.Status != tracing.StatusUnset || written.ErrorMessage != "failed after writing" {
+			t.Errorf("error after a 200 was written: status %v error %q", written.Status, written.ErrorMessage)
+		}
+	})
+}
+
+func TestHandlerSeesSpan(t *testing.T) {
+	mwtest.Each(t, func(t *testing.T, env *mwtest.Env) {
+		e := newEcho(nil, traceecho.Middleware(traceecho.WithTracer(env.Tracer)))
+		e.GET("/x", func(c echo.Context) error {
+			_, child := env.Tracer.Start(c.Request().Context(), "child")
+			child.End()
+			return c.NoContent(http.StatusNoContent)
+		})
+		e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
+		spans := env.SpansExactly(t, 2)
+		if spans[0].ParentID != spans[1].SpanID {
+			t.Errorf("child not under the server span")
+		}
+	})
+}

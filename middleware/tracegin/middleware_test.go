@@ -1,0 +1,118 @@
+package tracegin_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/polytrace/polytrace/middleware/internal/httptrace"
+	"github.com/polytrace/polytrace/middleware/internal/mwtest"
+	"github.com/polytrace/polytrace/middleware/tracegin"
+	"github.com/polytrace/polytrace/tracing"
+)
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+var param = regexp.MustCompile(`\{(\w+)\}`)
+
+func ginPath(p string) string { return param.ReplaceAllString(p, ":$1") }
+
+func engine(routes []mwtest.Route, mw gin.HandlerFunc) *gin.Engine {
+	e := gin.New()
+	if mw != nil {
+		e.Use(mw)
+	}
+	for _, rt := range routes {
+		e.Handle(rt.Method, ginPath(rt.Path), gin.WrapF(rt.Handler))
+	}
+	return e
+}
+
+var adapter = mwtest.Adapter{
+	New: func(routes []mwtest.Route, opts ...tracegin.Option) http.Handler {
+		return engine(routes, tracegin.Middleware(opts...))
+	},
+	Bare:  func(routes []mwtest.Route) http.Handler { return engine(routes, nil) },
+	Route: ginPath,
+}
+
+func TestServer(t *testing.T) { mwtest.RunServerSuite(t, adapter) }
+
+var errNotFound = errors.New("note 7 not found")
+
+type dbError struct{ msg string }
+
+func (e *dbError) Error() string { return e.msg }
+
+// Errors attached with c.Error are recorded; only a failing status fails
+// the span.
+func TestGinErrors(t *testing.T) {
+	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
+		r := gin.New()
+		r.Use(tracegin.Middleware(tracegin.WithTracer(e.Tracer)))
+		r.GET("/missing", func(c *gin.Context) {
+			_ = c.Error(errNotFound)
+			c.String(http.StatusNotFound, "no such note")
+		})
+		r.GET("/broken", func(c *gin.Context) {
+			_ = c.Error(&dbError{"database is locked"})
+			c.AbortWithStatus(http.StatusServiceUnavailable)
+		})
+		for _, p := range []string{"/missing", "/broken"} {
+			r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+		}
+		spans := e.SpansExactly(t, 2)
+		missing, broken := spans[0], spans[1]
+		if missing.Status != tracing.StatusUnset || missing.ErrorMessage != "note 7 not found" || missing.ErrorType != "*errors.errorString" {
+			t.Errorf("404 with error: status %v, error %q %q; want unset with the error as an event", missing.Status, missing.ErrorType, missing.ErrorMessage)
+		}
+		e.WantAttr(t, missing, httptrace.KeyStatusCode, tracing.Int64Value(404))
+		if broken.Status != tracing.StatusError || broken.ErrorType != "*tracegin_test.dbError" || broken.StatusMsg != "database is locked" {
+			t.Errorf("503 with error: status %v %q, error type %q", broken.Status, broken.StatusMsg, broken.ErrorType)
+		}
+		e.WantAttr(t, broken, httptrace.KeyErrorType, tracing.StringValue("*tracegin_test.dbError"))
+		e.WantAttr(t, broken, httptrace.KeyStatusCode, tracing.Int64Value(503))
+	})
+}
+
+// With gin's Recovery before the middleware, a panic is recorded and
+// Recovery still answers 500.
+func TestRecoveryStillWorks(t *testing.T) {
+	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
+		r := gin.New()
+		r.Use(gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, _ any) { c.AbortWithStatus(http.StatusInternalServerError) }),
+			tracegin.Middleware(tracegin.WithTracer(e.Tracer)))
+		r.GET("/panic", gin.WrapF(mwtest.PanicHandler))
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest("GET", "/panic", nil))
+		if w.Code != 500 {
+			t.Fatalf("Recovery answered %d", w.Code)
+		}
+		sp := e.SpansExactly(t, 1)[0]
+		if sp.Status != tracing.StatusError || sp.ErrorMessage != "boom" {
+			t.Errorf("status %v error %q", sp.Status, sp.ErrorMessage)
+		}
+	})
+}
+
+// The handler's c.Request carries the server span.
+func TestHandlerSeesSpan(t *testing.T) {
+	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
+		r := gin.New()
+		r.Use(tracegin.Middleware(tracegin.WithTracer(e.Tracer)))
+		r.GET("/x", func(c *gin.Context) {
+			_, child := e.Tracer.Start(c.Request.Context(), "child")
+			child.End()
+			c.Status(http.StatusNoContent)
+		})
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
+		spans := e.SpansExactly(t, 2)
+		if spans[0].ParentID != spans[1].SpanID {
+			t.Errorf("child not under the server span")
+		}
+		e.WantAttr(t, spans[1], httptrace.KeyStatusCode, tracing.Int64Value(204))
+	})
+}

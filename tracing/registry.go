@@ -25,6 +25,11 @@ type Settings struct {
 	// the environment.
 	Service, Environment, Version string
 
+	// DefaultService names the service when neither code (Service) nor
+	// any vendor's environment variable does; empty means the program's
+	// name.
+	DefaultService string
+
 	// Summary is where FromEnv writes its one-line startup summary:
 	// os.Stderr if nil. WithoutSummary turns the summary off.
 	Summary   io.Writer
@@ -41,6 +46,12 @@ type Option func(*Settings)
 
 // WithServiceName sets the service name, overriding the environment.
 func WithServiceName(name string) Option { return func(s *Settings) { s.Service = name } }
+
+// WithDefaultServiceName names the service when neither code nor the
+// environment (OTEL_SERVICE_NAME, DD_SERVICE, JAEGER_SERVICE_NAME, …) does.
+// A service's main uses it for its usual name, which operators can still
+// override by environment.
+func WithDefaultServiceName(name string) Option { return func(s *Settings) { s.DefaultService = name } }
 
 // WithEnvironment sets the deployment environment ("prod", "staging", …).
 func WithEnvironment(env string) Option { return func(s *Settings) { s.Environment = env } }

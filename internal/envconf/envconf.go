@@ -96,7 +96,8 @@ func jaegerTag(key string) string {
 
 // Resolve returns the identity from the environment, preferring the
 // variables of vendor v and falling back to the others', then overridden by
-// what code set in s. The service defaults to the program's name.
+// what code set in s. The service defaults to s.DefaultService, then the
+// program's name.
 //
 //	service:     DD_SERVICE, OTEL_SERVICE_NAME, service.name in OTEL_RESOURCE_ATTRIBUTES, JAEGER_SERVICE_NAME
 //	environment: DD_ENV, deployment.environment.name (or deployment.environment) in OTEL_RESOURCE_ATTRIBUTES, env in DD_TAGS or JAEGER_TAGS
@@ -118,7 +119,7 @@ func Resolve(v Vendor, s tracing.Settings) Identity {
 	default:
 		id = Identity{first(otelService, ddService, jService), first(otelEnv, ddEnv, jEnv), first(otelVersion, ddVersion, jVersion)}
 	}
-	id.Service = first(s.Service, id.Service, ProgramName())
+	id.Service = first(s.Service, id.Service, s.DefaultService, ProgramName())
 	id.Environment = first(s.Environment, id.Environment)
 	id.Version = first(s.Version, id.Version)
 	return id

@@ -29,6 +29,8 @@ func TestResolveFallsBackAcrossVendors(t *testing.T) {
 		{"dd own first", map[string]string{"OTEL_SERVICE_NAME": "a", "DD_SERVICE": "b", "DD_ENV": "e"}, Datadog, tracing.Settings{}, Identity{"b", "e", ""}},
 		{"dd tags", map[string]string{"DD_TAGS": "env:prod, version:7 team:x"}, Datadog, tracing.Settings{Service: "code"}, Identity{"code", "prod", "7"}},
 		{"jaeger own first", map[string]string{"JAEGER_SERVICE_NAME": "j", "DD_SERVICE": "b"}, Jaeger, tracing.Settings{}, Identity{"j", "", ""}},
+		{"default only when nothing names it", map[string]string{"DD_SERVICE": "b"}, OTel, tracing.Settings{DefaultService: "notes"}, Identity{"b", "", ""}},
+		{"default", map[string]string{}, OTel, tracing.Settings{DefaultService: "notes"}, Identity{"notes", "", ""}},
 		{"code overrides", map[string]string{"OTEL_SERVICE_NAME": "a", "DD_ENV": "e"}, OTel, tracing.Settings{Service: "s", Environment: "x", Version: "v"}, Identity{"s", "x", "v"}},
 	}
 	for _, c := range cases {

@@ -1,116 +1,175 @@
-// Command demo shows polytrace with no setup: a client and a server in one
-// process pass a trace over real HTTP, and the console backend draws it.
+// Command demo shows polytrace with no setup: it starts the notes and
+// calendar services in one process on free loopback ports, sends them a
+// realistic sequence of requests, and prints each request, its response and
+// the trace it made, drawn by the console backend.
 //
 //	go run ./examples/demo
+//	go run ./examples/demo -backend otel    # the same traffic to another backend
 //
-// (This is the foundation's demo; the notes and calendar services replace
-// it with a fuller one.)
+// -backend (or TRACING_BACKEND) sends the spans to any backend instead,
+// configured by its vendor's variables; -router picks calendar's router
+// (echo, gin, http).
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/polytrace/polytrace/examples/internal/calendar"
+	"github.com/polytrace/polytrace/examples/internal/notes"
 	"github.com/polytrace/polytrace/tracing"
-	_ "github.com/polytrace/polytrace/tracing/console"
+	_ "github.com/polytrace/polytrace/tracing/all"
+	"github.com/polytrace/polytrace/tracing/console"
 )
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	backend := flag.String("backend", os.Getenv(tracing.EnvBackend), "tracing backend (default console): "+strings.Join(tracing.Backends(), ", "))
+	router := flag.String("router", "echo", "calendar's router: echo, gin or http")
+	delay := flag.Duration("helper-delay", 20*time.Millisecond, "duration of the notes helper's long-running process")
+	flag.Parse()
+	if err := run(os.Stdout, *backend, *router, *delay); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out io.Writer) error {
+// step is one request of the demo.
+type step struct {
+	what, method, path string
+	stopCalendar       bool // stop the calendar service first
+}
+
+var steps = []step{
+	{what: "list the notes (none yet)", method: "GET", path: "/notes"},
+	{what: "create a note", method: "POST", path: "/notes?desc=buy+milk"},
+	{what: "read it", method: "GET", path: "/notes/1"},
+	{what: "update it", method: "PUT", path: "/notes/1?desc=buy+oat+milk"},
+	{what: "create a note with a date from the calendar service", method: "POST", path: "/notes?desc=dentist&add_date=y"},
+	{what: "list the notes (the long-running helper shows up)", method: "GET", path: "/notes"},
+	{what: "delete the first note", method: "DELETE", path: "/notes/1"},
+	{what: "read it again: not found", method: "GET", path: "/notes/1"},
+	{what: "bad input", method: "POST", path: "/notes?desc="},
+	{what: "the calendar service is down: the call fails", method: "POST", path: "/notes?desc=party&add_date=y", stopCalendar: true},
+}
+
+func run(out io.Writer, backend, router string, delay time.Duration) error {
 	ctx := context.Background()
-	backend := os.Getenv(tracing.EnvBackend)
 	if backend == "" {
 		backend = "console"
 	}
-	tracer, err := tracing.Open(ctx, backend, tracing.WithServiceName("demo"))
+	trees := &treeWriter{w: out, wrote: make(chan struct{}, 64)}
+	tracer, err := tracing.Open(ctx, backend, tracing.WithServiceName("notes"),
+		tracing.WithBackendOptions(console.WithWriter(trees)))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(out, tracer.Summary())
-	tracing.SetDefault(tracer)
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = tracer.Shutdown(sctx)
+		if err := tracer.Shutdown(sctx); err != nil {
+			fmt.Fprintln(out, "flushing spans:", err)
+		}
 	}()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// calendar: its spans carry the service name "calendar".
+	cal := &calendar.Server{Tracer: tracer, Service: "calendar"}
+	ch, err := cal.Handler(router)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(calendar), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	calSrv, calURL, err := serve(ch)
+	if err != nil {
+		return err
+	}
+	defer calSrv.Close()
 
-	url := "http://" + ln.Addr().String() + "/calendar"
-	for _, path := range []string{url, url + "?fail=1"} {
-		body, err := createNote(ctx, path)
-		fmt.Fprintf(out, "GET %s → %q %v\n", path, body, err)
+	store, err := notes.OpenStore(ctx, tracer)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ns := &notes.Server{Store: store, Calendar: notes.NewCalendarClient(calURL+"/calendar", tracer), HelperDelay: delay, Tracer: tracer}
+	notesSrv, notesURL, err := serve(ns.Routes())
+	if err != nil {
+		return err
+	}
+	defer notesSrv.Close()
+	fmt.Fprintf(out, "notes on %s, calendar (%s) on %s\n\n", notesURL, router, calURL)
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i, s := range steps {
+		if s.stopCalendar {
+			_ = calSrv.Close()
+		}
+		fmt.Fprintf(out, "%d. %s\n   → %s %s\n", i+1, s.what, s.method, s.path)
+		req, _ := http.NewRequest(s.method, notesURL+s.path, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Fprintf(out, "   ← %s %s\n", resp.Status, strings.TrimSpace(string(body)))
+		if backend == "console" {
+			trees.wait(2 * time.Second) // the server span ends just after the response
+		}
+	}
+	if backend != "console" {
+		fmt.Fprintf(out, "\nspans sent to the %s backend (%s)\n", backend, tracer.Summary().Destination)
 	}
 	return nil
 }
 
-// createNote is the "notes" side: a span for the work, a client span for
-// the call, and the trace context injected into the request.
-func createNote(ctx context.Context, url string) (string, error) {
-	ctx, span := tracing.Start(ctx, "CreateNote", tracing.WithAttrs(tracing.String("note.description", "buy milk")))
-	defer span.End()
-
-	ctx, client := tracing.Start(ctx, "GET", tracing.WithKind(tracing.KindClient),
-		tracing.WithResource("GET /calendar"), tracing.WithSpanType(tracing.TypeHTTP))
-	defer client.End()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// serve serves h on a free loopback port.
+func serve(h http.Handler) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		client.RecordError(err)
-		return "", err
+		return nil, "", err
 	}
-	tracing.Inject(ctx, tracing.HeaderCarrier(req.Header))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		client.RecordError(err)
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	client.SetAttrs(tracing.Int("http.response.status_code", resp.StatusCode))
-	if resp.StatusCode >= 500 {
-		err := fmt.Errorf("calendar: %s", resp.Status)
-		client.RecordError(err)
-		span.RecordError(err)
-		return "", err
-	}
-	return string(body), nil
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "demo: serve:", err)
+		}
+	}()
+	return srv, "http://" + ln.Addr().String(), nil
 }
 
-// calendar is the "calendar" side: it continues the caller's trace.
-func calendar(w http.ResponseWriter, r *http.Request) {
-	ctx := tracing.Extract(r.Context(), tracing.HeaderCarrier(r.Header))
-	ctx, span := tracing.Start(ctx, "GET /calendar", tracing.WithKind(tracing.KindServer),
-		tracing.WithAttrs(tracing.String("http.request.method", r.Method), tracing.String("http.route", "/calendar")))
-	defer span.End()
+// treeWriter passes the console's output on, indented under the request
+// that made it, and says when a trace has been written (the console writes
+// each trace in one Write).
+type treeWriter struct {
+	mu    sync.Mutex
+	w     io.Writer
+	wrote chan struct{}
+}
 
-	_, get := tracing.Start(ctx, "GetDate")
-	time.Sleep(2 * time.Millisecond) // look something up
-	get.End()
-
-	if r.URL.Query().Get("fail") != "" {
-		span.RecordError(errors.New("calendar is unavailable"))
-		span.SetAttrs(tracing.Int("http.response.status_code", http.StatusInternalServerError))
-		http.Error(w, "calendar is unavailable", http.StatusInternalServerError)
-		return
+func (t *treeWriter) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := strings.TrimRight(string(p), "\n")
+	fmt.Fprintf(t.w, "\n   %s\n\n", strings.ReplaceAll(s, "\n", "\n   "))
+	select {
+	case t.wrote <- struct{}{}:
+	default:
 	}
-	span.SetAttrs(tracing.Int("http.response.status_code", http.StatusOK))
-	fmt.Fprintf(w, "%q", time.Now().Format(time.DateOnly))
+	return len(p), nil
+}
+
+// wait waits for the next trace, or gives up after d.
+func (t *treeWriter) wait(d time.Duration) {
+	select {
+	case <-t.wrote:
+	case <-time.After(d):
+	}
 }

@@ -2,44 +2,43 @@ package main
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 )
 
-// TestDemo runs the demo as a user would and checks that it drew both
-// traces, each as one tree spanning client and server.
+// TestDemo runs the demo on every calendar router and checks that each
+// request got its answer and its trace, drawn as one tree across both
+// services.
 func TestDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the demo program; skipped in -short mode")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=TestHelperRunDemo")
-	cmd.Env = append(os.Environ(), "DEMO_HELPER=1", "TRACING_BACKEND=", "NO_COLOR=1")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("demo failed: %v\n%s\n%s", err, stdout.String(), stderr.String())
-	}
-	trees := stderr.String()
-	if n := strings.Count(trees, "trace "); n != 2 {
-		t.Errorf("want 2 trace trees, got %d:\n%s", n, trees)
-	}
-	for _, want := range []string{"CreateNote", "└─ GET ", "GET /calendar", "GetDate", "✗ calendar is unavailable", "3 errors"} {
-		if !strings.Contains(trees, want) {
-			t.Errorf("output lacks %q:\n%s", want, trees)
-		}
-	}
-	if !strings.Contains(stdout.String(), "backend=console service=demo") {
-		t.Errorf("no startup summary: %s", stdout.String())
-	}
-}
-
-func TestHelperRunDemo(t *testing.T) {
-	if os.Getenv("DEMO_HELPER") != "1" {
-		t.Skip("helper process for TestDemo")
-	}
-	if err := run(os.Stdout); err != nil {
-		t.Fatal(err)
+	t.Setenv("NO_COLOR", "1")
+	for _, router := range []string{"echo", "gin", "http"} {
+		t.Run(router, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := run(&out, "console", router, 0); err != nil {
+				t.Fatal(err)
+			}
+			s := out.String()
+			statuses := regexp.MustCompile(`← (\d{3})`).FindAllStringSubmatch(s, -1)
+			var got []string
+			for _, m := range statuses {
+				got = append(got, m[1])
+			}
+			if want := "200 201 200 200 201 200 200 404 400 502"; strings.Join(got, " ") != want {
+				t.Errorf("statuses %v, want %s\n%s", got, want, s)
+			}
+			if n := strings.Count(s, "   trace "); n != len(steps) {
+				t.Errorf("%d traces drawn for %d requests:\n%s", n, len(steps), s)
+			}
+			// The create-with-date tree spans both services.
+			for _, want := range []string{
+				"      ├─ GET               client", "      │  └─ GET /calendar  server", "      │     └─ GetDate",
+				"NotesHelper.privateMethod1", "service=noteshelper", "✗ HTTP 502", "connection refused",
+			} {
+				if !strings.Contains(s, want) {
+					t.Errorf("output lacks %q:\n%s", want, s)
+				}
+			}
+		})
 	}
 }

@@ -194,7 +194,7 @@ func TestTreeDrawsOneTraceWhenItsLastSpanEnds(t *testing.T) {
 	lines := strings.Split(strings.TrimRight(got, "\n"), "\n")
 	want := []*regexp.Regexp{
 		regexp.MustCompile(`^trace [0-9a-f]{32} · \S+ · [0-9.]+(µs|ms) · 3 spans · 1 error$`),
-		regexp.MustCompile(`^GET /notes/\{id\} +server +[0-9.]+(µs|ms) ▕█+ *▏ http.request.method=GET http.response.status_code=200$`),
+		regexp.MustCompile(`^GET /notes/\{id\} +server +[0-9.]+(µs|ms) ▕█+ *▏ http.response.status_code=200 http.request.method=GET$`),
 		regexp.MustCompile(`^└─ GetNote +internal .*▏$`),
 		regexp.MustCompile(`^   │  • validated \+[0-9.]+(µs|ms) items=3$`),
 		regexp.MustCompile(`^   └─ SELECT notes +client .*▏ service=db resource="SELECT \* FROM notes WHERE id = \?" type=sql$`),

@@ -16,6 +16,7 @@ const (
 	barWidth     = 24
 	maxNameWidth = 48
 	maxValueShow = 60
+	maxTagsShow  = 240 // characters of attributes shown on a span's line
 )
 
 // ANSI styles.
@@ -150,11 +151,19 @@ func (b *Backend) writeSpan(sb *strings.Builder, l line, nameW int, t0 time.Time
 	if d.Type != "" {
 		tags = append(tags, "type="+d.Type)
 	}
+	// The outcome first: it matters most, and long lines are cut.
 	for _, a := range d.Attrs {
-		tags = append(tags, a.Key+"="+showValue(a.Value))
+		if first[a.Key] {
+			tags = append(tags, a.Key+"="+showValue(a.Value))
+		}
+	}
+	for _, a := range d.Attrs {
+		if !first[a.Key] {
+			tags = append(tags, a.Key+"="+showValue(a.Value))
+		}
 	}
 	if len(tags) > 0 {
-		sb.WriteString(" " + b.style(dim, strings.Join(tags, " ")))
+		sb.WriteString(" " + b.style(dim, joinTags(tags)))
 	}
 	sb.WriteByte('\n')
 
@@ -165,7 +174,14 @@ func (b *Backend) writeSpan(sb *strings.Builder, l line, nameW int, t0 time.Time
 		under = l.cont + "│  "
 	}
 	if failed && !hasException(d) {
-		sb.WriteString(under + b.style(red, "✗ "+d.StatusDesc) + "\n")
+		desc := d.StatusDesc
+		if desc == "" {
+			desc = "failed"
+			if v, ok := d.Attr("http.response.status_code"); ok {
+				desc = "HTTP " + v.String()
+			}
+		}
+		sb.WriteString(under + b.style(red, "✗ "+oneLine(desc)) + "\n")
 	}
 	for _, e := range d.Events {
 		off := "+" + fmtDur(e.Time.Sub(d.Start))
@@ -178,7 +194,7 @@ func (b *Backend) writeSpan(sb *strings.Builder, l line, nameW int, t0 time.Time
 				}
 				return ""
 			}
-			sb.WriteString(under + b.style(red, "✗ "+v("exception.message")) + b.style(dim, " ("+v("exception.type")+") "+off) + "\n")
+			sb.WriteString(under + b.style(red, "✗ "+oneLine(v("exception.message"))) + b.style(dim, " ("+v("exception.type")+") "+off) + "\n")
 			if st := v("exception.stacktrace"); st != "" {
 				for i, sl := range strings.Split(strings.TrimRight(st, "\n"), "\n") {
 					if i >= 8 {
@@ -203,6 +219,29 @@ func (b *Backend) writeSpan(sb *strings.Builder, l line, nameW int, t0 time.Time
 		sb.WriteString(under + b.style(dim, fmt.Sprintf("(%d attributes, %d events over the limits dropped)", d.DroppedAttrs, d.DroppedEvent)) + "\n")
 	}
 }
+
+// first are the attributes shown before the others.
+var first = map[string]bool{"http.response.status_code": true, "error.type": true}
+
+// joinTags joins tags with spaces, up to maxTagsShow characters; the rest
+// are counted (FormatJSON shows everything).
+func joinTags(tags []string) string {
+	var b strings.Builder
+	for i, t := range tags {
+		if i > 0 && b.Len()+1+len(t) > maxTagsShow {
+			fmt.Fprintf(&b, " … (+%d)", len(tags)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t)
+	}
+	return b.String()
+}
+
+// oneLine keeps a message on one line of the tree.
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", " ⏎ ") }
 
 func hasException(d *sdk.SpanData) bool {
 	for _, e := range d.Events {

@@ -8,6 +8,7 @@
 package all
 
 import (
-	_ "github.com/polytrace/polytrace/tracing/console"   // console
-	_ "github.com/polytrace/polytrace/tracing/ddbackend" // datadog, dd
+	_ "github.com/polytrace/polytrace/tracing/console"     // console
+	_ "github.com/polytrace/polytrace/tracing/ddbackend"   // datadog, dd
+	_ "github.com/polytrace/polytrace/tracing/otelbackend" // otel
 )

@@ -1,0 +1,119 @@
+package otelbackend
+
+import (
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// An Option configures the backend in code. Options override the
+// environment. Pass them to New, or through tracing.Open and
+// tracing.FromEnv with tracing.WithBackendOptions.
+type Option func(*config)
+
+// Protocol is an OTLP transport.
+type Protocol string
+
+// The OTLP transports the backend speaks (the values of
+// OTEL_EXPORTER_OTLP_PROTOCOL).
+const (
+	ProtocolGRPC         Protocol = "grpc"
+	ProtocolHTTPProtobuf Protocol = "http/protobuf"
+)
+
+type config struct {
+	provider   trace.TracerProvider
+	exporter   sdktrace.SpanExporter
+	sampler    sdktrace.Sampler
+	propagator propagation.TextMapPropagator
+	limits     *sdktrace.SpanLimits
+	batch      []sdktrace.BatchSpanProcessorOption
+	resource   []attribute.KeyValue
+	endpoint   string
+	protocol   Protocol
+	headers    map[string]string
+	noGlobal   bool
+}
+
+// WithTracerProvider makes the backend start its spans on tp, a
+// TracerProvider the application already built (and configured: its
+// exporter, sampler and resource are used as they are, and the OTEL_*
+// variables that configure those are not read). The backend's Shutdown
+// then only flushes tp (if tp has a ForceFlush method) and does not shut
+// it down: tp belongs to the application, which shuts it down itself.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(c *config) { c.provider = tp }
+}
+
+// WithExporter makes the backend export through e, batched, instead of the
+// exporter OTEL_TRACES_EXPORTER selects. The OTEL_BSP_* variables still
+// configure the batching.
+func WithExporter(e sdktrace.SpanExporter) Option {
+	return func(c *config) { c.exporter = e }
+}
+
+// WithSampler sets the sampler instead of OTEL_TRACES_SAMPLER and
+// OTEL_TRACES_SAMPLER_ARG.
+func WithSampler(s sdktrace.Sampler) Option {
+	return func(c *config) { c.sampler = s }
+}
+
+// WithPropagator sets the propagator Inject and Extract use, for both
+// directions, instead of OTEL_PROPAGATORS and the default (see the package
+// documentation).
+func WithPropagator(p propagation.TextMapPropagator) Option {
+	return func(c *config) { c.propagator = p }
+}
+
+// WithSpanLimits sets the span limits instead of the OTEL_*_LIMIT
+// variables (see sdktrace.WithSpanLimits for how zero fields are treated).
+func WithSpanLimits(l sdktrace.SpanLimits) Option {
+	return func(c *config) { c.limits = &l }
+}
+
+// WithBatchOptions configures the batch span processor; the options are
+// applied after the OTEL_BSP_* variables.
+func WithBatchOptions(opts ...sdktrace.BatchSpanProcessorOption) Option {
+	return func(c *config) { c.batch = append(c.batch, opts...) }
+}
+
+// WithResourceAttributes adds attributes to the resource, over those from
+// the environment and the service identity.
+func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
+	return func(c *config) { c.resource = append(c.resource, attrs...) }
+}
+
+// WithEndpointURL sets the OTLP endpoint as a full URL, as
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT does: for OTLP/HTTP the path is used
+// as it is ("http://collector:4318/v1/traces"); for gRPC only the scheme
+// (http means no TLS), host and port count ("http://collector:4317").
+func WithEndpointURL(u string) Option {
+	return func(c *config) { c.endpoint = u }
+}
+
+// WithProtocol sets the OTLP transport instead of
+// OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL.
+func WithProtocol(p Protocol) Option {
+	return func(c *config) { c.protocol = p }
+}
+
+// WithHeaders sets headers sent with every OTLP export (for example an
+// API key), over those of OTEL_EXPORTER_OTLP_[TRACES_]HEADERS.
+func WithHeaders(h map[string]string) Option {
+	return func(c *config) {
+		if c.headers == nil {
+			c.headers = map[string]string{}
+		}
+		for k, v := range h {
+			c.headers[k] = v
+		}
+	}
+}
+
+// WithoutGlobal stops the backend from installing itself as
+// OpenTelemetry's global TracerProvider and TextMapPropagator (see the
+// package documentation, Interoperability).
+func WithoutGlobal() Option {
+	return func(c *config) { c.noGlobal = true }
+}

@@ -1,0 +1,264 @@
+package otelbackend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/tracing"
+)
+
+// ScopeName is the instrumentation scope of the spans the facade starts.
+const ScopeName = "github.com/polytrace/polytrace/tracing"
+
+// Backend is the OpenTelemetry backend. Besides tracing.Backend it
+// implements tracing.Propagator, tracing.Flusher, tracing.Summarizer and
+// tracing.StatsReporter.
+type Backend struct {
+	tp      trace.TracerProvider     // where spans start
+	sdk     *sdktrace.TracerProvider // the provider the backend built, or nil
+	owned   bool                     // sdk is set and the backend shuts it down
+	tracer  trace.Tracer
+	prop    *propagator
+	interop *interopProvider
+	summary tracing.Summary
+
+	closed atomic.Bool
+	stats  stats
+	stop   context.CancelFunc // aborts exports still running after Shutdown
+}
+
+var (
+	_ tracing.Backend       = (*Backend)(nil)
+	_ tracing.Propagator    = (*Backend)(nil)
+	_ tracing.Flusher       = (*Backend)(nil)
+	_ tracing.Summarizer    = (*Backend)(nil)
+	_ tracing.StatsReporter = (*Backend)(nil)
+)
+
+func init() {
+	tracing.Register("otel", func(ctx context.Context, s tracing.Settings) (tracing.Backend, error) {
+		var opts []Option
+		for _, x := range s.Extra {
+			if o, ok := x.(Option); ok {
+				opts = append(opts, o)
+			}
+		}
+		return newBackend(ctx, s, opts)
+	})
+}
+
+// New returns a backend configured from the OpenTelemetry environment
+// variables (see the package documentation) and opts, which override them.
+// A bad value in either is an error.
+func New(opts ...Option) (*Backend, error) {
+	return newBackend(context.Background(), tracing.Settings{}, opts)
+}
+
+func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backend, error) {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	b, err := build(ctx, s, &c)
+	if err != nil {
+		return nil, fmt.Errorf("otel: %w", err)
+	}
+	b.interop = &interopProvider{b: b}
+	b.tracer = b.tp.Tracer(ScopeName)
+	if !c.noGlobal {
+		otel.SetTracerProvider(b.interop)
+		otel.SetTextMapPropagator(b.prop)
+	}
+	return b, nil
+}
+
+// build validates the configuration and makes the pipeline. Every check
+// runs before anything is started, and all errors are reported together.
+func build(ctx context.Context, s tracing.Settings, c *config) (*Backend, error) {
+	var errs []error
+	b := &Backend{}
+
+	// Propagation applies whatever provides the spans.
+	switch {
+	case c.propagator != nil:
+		b.prop = &propagator{inject: c.propagator, extract: c.propagator, names: []string{"custom"}}
+	default:
+		p, names, err := propagatorsFromEnv()
+		if err != nil {
+			errs = append(errs, err)
+			b.prop = &propagator{} // not used: build fails
+		} else if p != nil {
+			b.prop = &propagator{inject: p, extract: p, names: names}
+		} else {
+			b.prop = defaultPropagator()
+		}
+	}
+
+	id := envconf.Resolve(envconf.OTel, s)
+	b.summary = tracing.Summary{Backend: "otel", Service: id.Service, Environment: id.Environment,
+		Version: id.Version, Propagators: b.prop.names}
+
+	if c.provider != nil {
+		b.tp = c.provider
+		b.summary.Destination = fmt.Sprintf("application's TracerProvider (%T)", c.provider)
+		b.summary.Sampler = "-"
+		return b, errors.Join(errs...)
+	}
+
+	disabled, _, err := otelBool(envSDKDisabled)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if disabled {
+		b.tp = noop.NewTracerProvider()
+		b.summary.Destination = "none (" + envSDKDisabled + "=true)"
+		b.summary.Sampler = "-"
+		return b, errors.Join(errs...)
+	}
+
+	if _, err := envconf.ResourceAttributes(); err != nil {
+		errs = append(errs, err)
+	}
+	sampler, samplerDesc := c.sampler, ""
+	if sampler != nil {
+		samplerDesc = sampler.Description()
+	} else {
+		sampler, samplerDesc, err = samplerFromEnv()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if sampler == nil {
+			sampler = sdktrace.ParentBased(sdktrace.AlwaysSample())
+		}
+	}
+	b.summary.Sampler = samplerDesc
+	if err := checkBatchAndLimits(); err != nil {
+		errs = append(errs, err)
+	}
+	plan, err := planExporter(c)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	res, err := buildResource(ctx, id, c.resource)
+	if err != nil {
+		return nil, err
+	}
+	var exp sdktrace.SpanExporter
+	if plan.create != nil {
+		if exp, err = plan.create(ctx); err != nil {
+			return nil, err
+		}
+	}
+	b.summary.Destination = plan.destination
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler)}
+	if c.limits != nil {
+		tpOpts = append(tpOpts, sdktrace.WithSpanLimits(*c.limits))
+	}
+	stopCtx, stop := context.WithCancel(context.Background())
+	b.stop = stop
+	if exp != nil {
+		ce := &countingExporter{next: exp, st: &b.stats, stop: stopCtx}
+		bsp := sdktrace.NewBatchSpanProcessor(ce, c.batch...)
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(&countingProcessor{SpanProcessor: bsp, st: &b.stats}))
+	}
+	b.sdk = sdktrace.NewTracerProvider(tpOpts...)
+	b.tp, b.owned = b.sdk, true
+	return b, nil
+}
+
+// buildResource describes the service: the host and the SDK, then
+// OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME, then the identity
+// resolved across vendors (which differs from the OTel variables only where
+// they are unset or code overrode them), then attributes set in code.
+func buildResource(ctx context.Context, id envconf.Identity, extra []attribute.KeyValue) (*resource.Resource, error) {
+	attrs := []attribute.KeyValue{attribute.String("service.name", id.Service)}
+	if id.Environment != "" {
+		attrs = append(attrs, attribute.String("deployment.environment.name", id.Environment))
+	}
+	if id.Version != "" {
+		attrs = append(attrs, attribute.String("service.version", id.Version))
+	}
+	attrs = append(attrs, extra...)
+	r, err := resource.New(ctx, resource.WithTelemetrySDK(), resource.WithHost(), resource.WithFromEnv(),
+		resource.WithAttributes(attrs...))
+	if r == nil {
+		return nil, fmt.Errorf("resource: %w", err)
+	}
+	// A partial resource (a detector failed, for example the host name)
+	// is still worth sending; OTEL_RESOURCE_ATTRIBUTES was checked before.
+	return r, nil
+}
+
+// Shutdown implements tracing.Backend. With a provider the backend built,
+// it flushes and shuts it down, by ctx's deadline: exports still running
+// then are aborted. With the application's own provider (WithTracerProvider)
+// it only flushes it. Spans ended afterwards are dropped and counted in
+// Stats. Calls after the first do nothing.
+func (b *Backend) Shutdown(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if !b.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	if !b.owned {
+		return b.flushProvider(ctx)
+	}
+	err := b.sdk.Shutdown(ctx)
+	b.stop()
+	return err
+}
+
+// ForceFlush implements tracing.Flusher: it exports the spans that have
+// ended, by ctx's deadline.
+func (b *Backend) ForceFlush(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if !b.owned {
+		return b.flushProvider(ctx)
+	}
+	ended := b.stats.ended.Load()
+	err := b.sdk.ForceFlush(ctx)
+	if err == nil {
+		b.stats.settle(ended)
+	}
+	return err
+}
+
+func (b *Backend) flushProvider(ctx context.Context) error {
+	if f, ok := b.tp.(interface{ ForceFlush(context.Context) error }); ok {
+		return f.ForceFlush(ctx)
+	}
+	return nil
+}
+
+// Summary implements tracing.Summarizer.
+func (b *Backend) Summary() tracing.Summary {
+	s := b.summary
+	s.Propagators = append([]string(nil), s.Propagators...)
+	return s
+}
+
+// TracerProvider returns an OpenTelemetry TracerProvider whose spans are
+// also facade spans: tracing.SpanFromContext sees them in the contexts its
+// tracers return. The backend installs it as the global provider unless
+// WithoutGlobal is given; pass it to instrumentation configured explicitly
+// (for example otelhttp.WithTracerProvider).
+func (b *Backend) TracerProvider() trace.TracerProvider { return b.interop }

@@ -1,0 +1,132 @@
+package otelbackend_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/otelbackend"
+	"github.com/polytrace/polytrace/tracing/otelbackend/internal/otlptest"
+)
+
+// gateExporter blocks its first export until released, then fails or
+// succeeds as told, counting what it was given.
+type gateExporter struct {
+	started chan struct{}
+	release chan struct{}
+	fail    bool
+
+	mu    sync.Mutex
+	spans int
+	once  sync.Once
+}
+
+func newGate(fail bool) *gateExporter {
+	return &gateExporter{started: make(chan struct{}), release: make(chan struct{}), fail: fail}
+}
+
+func (g *gateExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	g.once.Do(func() {
+		close(g.started)
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+		}
+	})
+	g.mu.Lock()
+	g.spans += len(spans)
+	g.mu.Unlock()
+	if g.fail {
+		return errors.New("collector said no")
+	}
+	return nil
+}
+
+func (g *gateExporter) Shutdown(context.Context) error { return nil }
+
+func (g *gateExporter) got() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.spans
+}
+
+// TestStatsExported: every span ended is counted once, as exported.
+func TestStatsExported(t *testing.T) {
+	isolateEnv(t)
+	r := otlptest.Start(t)
+	b := newBackend(t, r, otelbackend.ProtocolGRPC)
+	tr := tracing.New(b)
+	for range 25 {
+		_, sp := tr.Start(context.Background(), "op")
+		sp.End()
+	}
+	flush(t, b)
+	if got := len(r.Raw(25)); got != 25 {
+		t.Fatalf("receiver got %d spans", got)
+	}
+	if s := b.Stats(); s != (tracing.Stats{Ended: 25, Exported: 25}) {
+		t.Errorf("stats %+v, want 25 ended and exported", s)
+	}
+}
+
+// TestStatsQueueFull: spans the batch processor drops from its full queue,
+// which the SDK does not report, are counted at the next ForceFlush.
+func TestStatsQueueFull(t *testing.T) {
+	isolateEnv(t)
+	gate := newGate(false)
+	b, err := otelbackend.New(otelbackend.WithExporter(gate), otelbackend.WithoutGlobal(),
+		otelbackend.WithBatchOptions(sdkBatch(2, 1, time.Hour, time.Hour)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shutdown(t, b)
+	tr := tracing.New(b)
+	end := func() {
+		_, sp := tr.Start(context.Background(), "op")
+		sp.End()
+	}
+	end()
+	<-gate.started // the first span is being exported: the queue is empty
+	for range 10 {
+		end() // two fit in the queue; eight are dropped
+	}
+	close(gate.release)
+	flush(t, b)
+	if gate.got() != 3 {
+		t.Fatalf("exporter got %d spans, want 3", gate.got())
+	}
+	if s := b.Stats(); s != (tracing.Stats{Ended: 11, Exported: 3, Dropped: 8}) {
+		t.Errorf("stats %+v, want 11 ended, 3 exported, 8 dropped", s)
+	}
+}
+
+// TestStatsFailedAndLate: failed exports and spans ended after Shutdown
+// count as dropped.
+func TestStatsFailedAndLate(t *testing.T) {
+	isolateEnv(t)
+	gate := newGate(true)
+	close(gate.release)
+	b, err := otelbackend.New(otelbackend.WithExporter(gate), otelbackend.WithoutGlobal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tracing.New(b)
+	for range 4 {
+		_, sp := tr.Start(context.Background(), "op")
+		sp.End()
+	}
+	_, straddle := tr.Start(context.Background(), "straddling")
+	shutdown(t, b)
+	straddle.End()
+	if s := b.Stats(); s != (tracing.Stats{Ended: 4, Exported: 0, Dropped: 5}) {
+		t.Errorf("stats %+v, want 4 ended, 5 dropped (4 failed, 1 late)", s)
+	}
+	if err := b.Shutdown(context.Background()); err != nil {
+		t.Errorf("second Shutdown: %v", err)
+	}
+}

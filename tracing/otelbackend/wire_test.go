@@ -1,0 +1,261 @@
+package otelbackend_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/otelbackend"
+	"github.com/polytrace/polytrace/tracing/otelbackend/internal/otlptest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
+)
+
+// TestWire configures the backend from the environment, as a deployment
+// would, exports over each OTLP transport to an in-process receiver, and
+// checks the decoded protobuf: resource, scope, ids and parents,
+// attributes, events, links, status, headers and compression.
+func TestWire(t *testing.T) {
+	for _, proto := range []string{"http/protobuf", "grpc"} {
+		t.Run(proto, func(t *testing.T) {
+			isolateEnv(t)
+			r := otlptest.Start(t)
+			endpoint := r.HTTPURL // per-signal URLs are used as they are
+			if proto == "grpc" {
+				endpoint = r.GRPCURL
+			}
+			t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint)
+			t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", proto)
+			t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=s3cr%3Dt,x-team=core")
+			t.Setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
+			t.Setenv("OTEL_SERVICE_NAME", "notes")
+			t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=staging,team=core%20platform")
+			t.Setenv("DD_VERSION", "9.9.9") // overridden in code below
+
+			tr, err := tracing.Open(context.Background(), "otel", tracing.WithVersion("1.2.3"),
+				tracing.WithBackendOptions(otelbackend.WithoutGlobal()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { shutdown(t, tr.Backend()) })
+			if got, want := tr.Summary().Destination, "otlp "+proto+" "+endpoint; got != want {
+				t.Errorf("summary destination %q, want %q", got, want)
+			}
+
+			link := tracing.NewSpanContext(tracing.SpanContextConfig{
+				TraceID: tracing.TraceIDFromUint64s(0xaaaa, 0xbbbb), SpanID: tracing.SpanIDFromUint64(0xcccc), TraceFlags: tracing.FlagsSampled,
+			})
+			ctx, root := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer),
+				tracing.WithAttrs(tracing.String("http.request.method", "GET"), tracing.Int("http.response.status_code", 500)),
+				tracing.WithResource("GET /notes/{id}"), tracing.WithSpanType(tracing.TypeWeb),
+				tracing.WithLinks(tracing.Link{SpanContext: link, Attrs: []tracing.Attr{tracing.String("why", "retry")}}))
+			_, db := tr.Start(ctx, "SELECT notes", tracing.WithKind(tracing.KindClient), tracing.WithService("db"),
+				tracing.WithAttrs(tracing.Float64("ratio", 0.5), tracing.StringSlice("tables", []string{"notes", "tags"})))
+			db.AddEvent("rows", tracing.Int("count", 3))
+			db.RecordError(errors.New("database is locked"))
+			db.End()
+			root.SetStatus(tracing.StatusError, "internal error")
+			root.End()
+			ctxFlush, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := tr.ForceFlush(ctxFlush); err != nil {
+				t.Fatal(err)
+			}
+
+			raw := r.Raw(2)
+			if len(raw) != 2 {
+				t.Fatalf("receiver got %d spans, want 2", len(raw))
+			}
+			for _, s := range raw {
+				for key, want := range map[string]string{
+					"service.name": "notes", "service.version": "1.2.3", "deployment.environment.name": "staging",
+					"team": "core platform", "telemetry.sdk.language": "go",
+				} {
+					if got := s.ResourceAttr(key); got != want {
+						t.Errorf("resource %s = %q, want %q", key, got, want)
+					}
+				}
+				if s.ResourceAttr("host.name") == "" {
+					t.Error("resource has no host.name")
+				}
+				if s.Scope.GetName() != otelbackend.ScopeName {
+					t.Errorf("scope %q, want %q", s.Scope.GetName(), otelbackend.ScopeName)
+				}
+			}
+			spans := r.Spans(t, 2)
+			rd, dd := one(t, spans, "GET /notes/{id}"), one(t, spans, "SELECT notes")
+			if rsc := root.SpanContext(); rd.TraceID != rsc.TraceID() || rd.SpanID != rsc.SpanID() || !rd.IsRoot() || !rd.Sampled {
+				t.Errorf("root exported as %s/%s parent %s sampled %v, want %v as a sampled root", rd.TraceID, rd.SpanID, rd.ParentID, rd.Sampled, rsc)
+			}
+			if dd.TraceID != rd.TraceID || dd.ParentID != rd.SpanID {
+				t.Errorf("db span in trace %s under %s, want trace %s under %s", dd.TraceID, dd.ParentID, rd.TraceID, rd.SpanID)
+			}
+			if rd.Kind != tracing.KindServer || dd.Kind != tracing.KindClient {
+				t.Errorf("kinds %v, %v", rd.Kind, dd.Kind)
+			}
+			if rd.AttrString("http.request.method") != "GET" || rd.AttrString("http.response.status_code") != "500" ||
+				rd.Resource != "GET /notes/{id}" || rd.Type != "web" {
+				t.Errorf("root attributes %v", rd.Attrs)
+			}
+			if v, _ := rd.Attr("http.response.status_code"); v.Kind() != tracing.KindInt64 {
+				t.Errorf("status code sent as %v, want an int", v.Kind())
+			}
+			if dd.Service != "db" || dd.AttrString("ratio") != "0.5" || dd.AttrString("tables") != "[notes tags]" {
+				t.Errorf("db attributes %v", dd.Attrs)
+			}
+			if rd.Status != tracing.StatusError || rd.StatusMsg != "internal error" {
+				t.Errorf("root status %v %q", rd.Status, rd.StatusMsg)
+			}
+			if dd.Status != tracing.StatusError || dd.StatusMsg != "database is locked" || dd.ErrorType != "*errors.errorString" ||
+				dd.ErrorMessage != "database is locked" || dd.ErrorStack != "" || dd.AttrString("error.type") != "*errors.errorString" {
+				t.Errorf("db error recorded as status %v %q, exception %q %q stack %q, error.type %q",
+					dd.Status, dd.StatusMsg, dd.ErrorType, dd.ErrorMessage, dd.ErrorStack, dd.AttrString("error.type"))
+			}
+			if e, ok := dd.Event("rows"); !ok || e.Attrs[0].String() != "count=3" || e.Time.Before(dd.Start) || e.Time.After(dd.End) {
+				t.Errorf("event rows: %+v (span %v…%v)", e, dd.Start, dd.End)
+			}
+			if len(rd.Links) != 1 || rd.Links[0].TraceID != link.TraceID() || rd.Links[0].SpanID != link.SpanID() ||
+				len(rd.Links[0].Attrs) != 1 || rd.Links[0].Attrs[0].String() != "why=retry" {
+				t.Errorf("links %+v", rd.Links)
+			}
+
+			if proto == "grpc" {
+				if c := r.GRPCCompressions(); len(c) == 0 || c[0] != "gzip" {
+					t.Errorf("gRPC requests compressed with %q, want gzip", c)
+				}
+			}
+			headers, paths := r.Requests()
+			for i, h := range headers {
+				if got := first(h, "x-api-key"); got != "s3cr=t" {
+					t.Errorf("request %d: x-api-key %q, want the decoded header value", i, got)
+				}
+				if enc := first(h, "Content-Encoding"); proto != "grpc" && enc != "gzip" {
+					t.Errorf("request %d: encoding %q, want gzip", i, enc)
+				}
+				if want := "/v1/traces"; proto != "grpc" && paths[i] != want {
+					t.Errorf("request %d: path %q, want %q", i, paths[i], want)
+				}
+			}
+		})
+	}
+}
+
+func first(h map[string][]string, key string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, key) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+func one(t testing.TB, spans []tracingtest.SpanData, name string) tracingtest.SpanData {
+	t.Helper()
+	n := tracingtest.Named(spans, name)
+	if len(n) != 1 {
+		t.Fatalf("want one span named %q, got %d of %d", name, len(n), len(spans))
+	}
+	return n[0]
+}
+
+// TestBlackholeCollector: a collector that accepts connections and never
+// answers must not block Start and End, and Shutdown must return by its
+// context's deadline, leaving no goroutine behind (TestMain checks).
+func TestBlackholeCollector(t *testing.T) {
+	for _, proto := range []otelbackend.Protocol{otelbackend.ProtocolHTTPProtobuf, otelbackend.ProtocolGRPC} {
+		t.Run(string(proto), func(t *testing.T) {
+			isolateEnv(t)
+			// Timeouts far longer than the test's guards: if a request
+			// path waited for the collector, the guard would fire first.
+			t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "600000")
+			bh := otlptest.StartBlackhole(t)
+			b, err := otelbackend.New(otelbackend.WithEndpointURL(bh.URL), otelbackend.WithProtocol(proto), otelbackend.WithoutGlobal(),
+				otelbackend.WithBatchOptions(sdkBatch(4, 2, time.Millisecond, 10*time.Minute)...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := tracing.New(b)
+			const n = 200
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for i := range n {
+					ctx, sp := tr.Start(context.Background(), "op", tracing.WithAttrs(tracing.Int("i", i)))
+					_, c := tr.Start(ctx, "child")
+					c.End()
+					sp.End()
+					if i == 0 && !poll(func() bool { return bh.Accepted() > 0 }) {
+						t.Error("the exporter never connected to the black hole")
+						return
+					}
+				}
+			}()
+			guard(t, done, "Start/End blocked on a collector that never answers")
+
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			errc := make(chan error, 1)
+			go func() { errc <- b.Shutdown(ctx) }()
+			select {
+			case err := <-errc:
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("Shutdown against a black hole returned %v, want the deadline error", err)
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("Shutdown did not return by its context's deadline")
+			}
+			// Everything ended was either in an aborted export or dropped
+			// from the full queue; nothing was delivered.
+			waitFor(t, "the batch processor to drain", func() bool {
+				s := b.Stats()
+				return s.Ended == 2*n && s.Dropped == 2*n
+			})
+			if s := b.Stats(); s.Exported != 0 {
+				t.Errorf("stats %+v: exported spans to a black hole", s)
+			}
+		})
+	}
+}
+
+// guard fails the test if done is not closed within a minute: a hang
+// detector, far above anything the code under test should take.
+func guard(t *testing.T, done <-chan struct{}, msg string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal(msg)
+	}
+}
+
+// waitFor polls cond until it holds, failing after half a minute.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	if !poll(cond) {
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// poll reports whether cond came to hold within half a minute.
+func poll(cond func() bool) bool {
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}
+
+// sdkBatch returns batch span processor options.
+func sdkBatch(queue, batch int, delay, exportTimeout time.Duration) []sdktrace.BatchSpanProcessorOption {
+	return []sdktrace.BatchSpanProcessorOption{
+		sdktrace.WithMaxQueueSize(queue), sdktrace.WithMaxExportBatchSize(batch),
+		sdktrace.WithBatchTimeout(delay), sdktrace.WithExportTimeout(exportTimeout),
+	}
+}

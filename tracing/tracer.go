@@ -46,6 +46,12 @@ func (t *Tracer) Backend() Backend {
 	return t.backend
 }
 
+// Enabled reports whether Start may record spans: false for a nil
+// Tracer, for the none backend and after Shutdown. Instrumentation uses it
+// to skip preparing a span's name and attributes; propagation still works
+// when it is false.
+func (t *Tracer) Enabled() bool { return t != nil && !t.noop && !t.closed.Load() }
+
 // Start starts a span named name, a child of the span in ctx (if any), and
 // returns a context carrying it together with the span. End the span when
 // the work is done:

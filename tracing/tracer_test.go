@@ -406,3 +406,18 @@ func TestHeaderCarrierMatchesHTTPHeader(t *testing.T) {
 		t.Errorf("Keys %v", c.Keys())
 	}
 }
+
+func TestEnabled(t *testing.T) {
+	var nilTracer *Tracer
+	if nilTracer.Enabled() || New(NoopBackend()).Enabled() || New(nil).Enabled() {
+		t.Error("a nil or none tracer is enabled")
+	}
+	tr := New(&captureBackend{})
+	if !tr.Enabled() {
+		t.Error("a recording tracer is not enabled")
+	}
+	_ = tr.Shutdown(context.Background())
+	if tr.Enabled() {
+		t.Error("enabled after Shutdown")
+	}
+}

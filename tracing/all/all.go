@@ -8,7 +8,8 @@
 package all
 
 import (
-	_ "github.com/polytrace/polytrace/tracing/console"     // console
-	_ "github.com/polytrace/polytrace/tracing/ddbackend"   // datadog, dd
-	_ "github.com/polytrace/polytrace/tracing/otelbackend" // otel
+	_ "github.com/polytrace/polytrace/tracing/console"       // console
+	_ "github.com/polytrace/polytrace/tracing/ddbackend"     // datadog, dd
+	_ "github.com/polytrace/polytrace/tracing/jaegerbackend" // jaeger
+	_ "github.com/polytrace/polytrace/tracing/otelbackend"   // otel
 )

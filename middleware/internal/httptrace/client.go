@@ -43,7 +43,7 @@ type ClientSpan struct {
 // to inject the context with.
 func (c *Client) Start(r *http.Request) (context.Context, ClientSpan, tracing.Propagator) {
 	tracer, prop := c.cfg.TracerAndPropagator()
-	if tracer.Backend() == noop {
+	if !tracer.Enabled() {
 		return r.Context(), ClientSpan{c: c}, prop
 	}
 	method, original := Method(r.Method)

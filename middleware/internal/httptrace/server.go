@@ -9,10 +9,6 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 )
 
-// noop is the "none" backend, which records nothing: with it, Start skips
-// the work of describing a span.
-var noop = tracing.NoopBackend()
-
 // Server turns incoming requests into server spans. Adapters create one per
 // middleware and call Skip, Start and then End or EndPanic for each
 // request; they only translate their framework's route, status and errors.
@@ -58,7 +54,7 @@ type ServerSpan struct {
 func (s *Server) Start(r *http.Request, route string) (context.Context, ServerSpan) {
 	tracer, prop := s.cfg.TracerAndPropagator()
 	public := s.cfg.PublicEndpoint != nil && s.cfg.PublicEndpoint(r)
-	if tracer.Backend() == noop {
+	if !tracer.Enabled() {
 		// Tracing is off: what the caller sent still goes on to the
 		// handler (so that a service without tracing does not cut its
 		// callers' traces), unless the caller is outside the trust

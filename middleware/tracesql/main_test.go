@@ -1,0 +1,35 @@
+package tracesql
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+var nameSeq atomic.Int64
+
+// uniqueName returns a driver name not registered yet, so that tests can
+// run with -count > 1.
+func uniqueName(prefix string) string {
+	return fmt.Sprintf("%s-%d", prefix, nameSeq.Add(1))
+}
+
+// newRecorder returns a recorder and a context carrying a "request" span
+// of its tracer, which the test ends.
+func newRecorder(t testing.TB) (*tracingtest.Recorder, *tracing.Tracer, context.Context, tracing.Span) {
+	t.Helper()
+	rec := tracingtest.NewRecorder()
+	tr := rec.Tracer()
+	ctx, span := tr.Start(context.Background(), "request", tracing.WithKind(tracing.KindServer))
+	return rec, tr, ctx, span
+}

@@ -1,0 +1,217 @@
+package otshim_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uber/jaeger-client-go"
+	"github.com/uber/jaeger-client-go/config"
+
+	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/console"
+	"github.com/polytrace/polytrace/tracing/jaegerbackend"
+	"github.com/polytrace/polytrace/tracing/jaegerbackend/jaegertest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
+)
+
+// backend is one row of the table the shim's tests run over: a way to get
+// a tracer over a fresh backend and to read back, decoded from what the
+// backend really wrote or sent, the spans it exported.
+type backend struct {
+	name string
+	open func(t *testing.T) (*tracing.Tracer, spansFunc)
+	// keys maps a facade attribute key to the key the backend records it
+	// under, where they differ (its semantic mapping).
+	keys map[string]string
+	// headers are headers Inject must write besides W3C trace context.
+	headers []string
+}
+
+// spansFunc returns at least want spans (after the tracer was flushed),
+// waiting a few seconds at most.
+type spansFunc func(t testing.TB, want int) []tracingtest.SpanData
+
+// backends is the table. The otel and datadog backends join with one row
+// each.
+var backends = []backend{
+	{name: "recorder", open: openRecorder},
+	{name: "console", open: openConsole},
+	{name: "jaeger", open: openJaeger, keys: jaegerKeys, headers: []string{"uber-trace-id"}},
+}
+
+func (b backend) key(k string) string {
+	if w, ok := b.keys[k]; ok {
+		return w
+	}
+	return k
+}
+
+func openRecorder(t *testing.T) (*tracing.Tracer, spansFunc) {
+	r := tracingtest.NewRecorder()
+	tr := r.Tracer()
+	t.Cleanup(func() { _ = tr.Shutdown(t.Context()) })
+	return tr, func(t testing.TB, want int) []tracingtest.SpanData {
+		return r.WaitForSpans(want, 5*time.Second)
+	}
+}
+
+func openConsole(t *testing.T) (*tracing.Tracer, spansFunc) {
+	var out syncBuffer
+	tr := tracing.New(console.New(console.WithWriter(&out), console.WithFormat(console.FormatJSON)))
+	t.Cleanup(func() { _ = tr.Shutdown(t.Context()) })
+	return tr, func(t testing.TB, want int) []tracingtest.SpanData {
+		return decodeConsole(t, out.String())
+	}
+}
+
+// jaegerKeys is the jaeger backend's mapping to OpenTracing's tags.
+var jaegerKeys = map[string]string{
+	"http.request.method":       "http.method",
+	"http.response.status_code": "http.status_code",
+	"url.full":                  "http.url",
+	"db.query.text":             "db.statement",
+	"db.system.name":            "db.type",
+	"server.address":            "peer.hostname",
+}
+
+func openJaeger(t *testing.T) (*tracing.Tracer, spansFunc) {
+	a := jaegertest.StartAgent(t)
+	b, err := jaegerbackend.New(
+		jaegerbackend.WithServiceName("otshim-test"),
+		jaegerbackend.WithSampler(jaeger.NewConstSampler(true)),
+		jaegerbackend.WithConfig(func(c *config.Configuration) {
+			c.Reporter = &config.ReporterConfig{LocalAgentHostPort: a.Addr(), QueueSize: 1000}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tracing.New(b)
+	t.Cleanup(func() { _ = tr.Shutdown(t.Context()) })
+	return tr, func(t testing.TB, want int) []tracingtest.SpanData {
+		return a.SpanData(t, want, 5*time.Second)
+	}
+}
+
+// syncBuffer is a strings.Builder safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// decodeConsole reads the console backend's JSON lines.
+func decodeConsole(t testing.TB, out string) []tracingtest.SpanData {
+	t.Helper()
+	var spans []tracingtest.SpanData
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var js console.JSONSpan
+		if err := json.Unmarshal(sc.Bytes(), &js); err != nil {
+			t.Fatalf("console wrote a line that is not JSON: %v: %q", err, sc.Text())
+		}
+		d := tracingtest.SpanData{Name: js.Name, Sampled: js.Sampled, Start: js.Start, End: js.End,
+			Resource: js.Resource, Service: js.Service, Type: js.Type, StatusMsg: js.StatusMessage,
+			Attrs: consoleAttrs(js.Attributes)}
+		d.TraceID, _ = tracing.TraceIDFromHex(js.TraceID)
+		d.SpanID, _ = tracing.SpanIDFromHex(js.SpanID)
+		d.ParentID, _ = tracing.SpanIDFromHex(js.ParentSpanID)
+		for k := tracing.KindInternal; k <= tracing.KindConsumer; k++ {
+			if k.String() == js.Kind {
+				d.Kind = k
+			}
+		}
+		for c := tracing.StatusUnset; c <= tracing.StatusOK; c++ {
+			if c.String() == js.Status {
+				d.Status = c
+			}
+		}
+		for _, e := range js.Events {
+			d.Events = append(d.Events, tracingtest.Event{Name: e.Name, Time: e.Time, Attrs: consoleAttrs(e.Attributes)})
+		}
+		for _, l := range js.Links {
+			tid, _ := tracing.TraceIDFromHex(l.TraceID)
+			sid, _ := tracing.SpanIDFromHex(l.SpanID)
+			d.Links = append(d.Links, tracingtest.Link{TraceID: tid, SpanID: sid, Attrs: consoleAttrs(l.Attributes)})
+		}
+		d.ErrorFromExceptionEvent()
+		spans = append(spans, d)
+	}
+	return spans
+}
+
+// consoleAttrs converts the scalar kinds the shim's tests use.
+func consoleAttrs(in []console.JSONAttr) []tracing.Attr {
+	var out []tracing.Attr
+	for _, a := range in {
+		var v tracing.Value
+		switch x := a.Value.(type) {
+		case string:
+			if a.Type == "Int64" {
+				n, _ := strconv.ParseInt(x, 10, 64)
+				v = tracing.Int64Value(n)
+			} else {
+				v = tracing.StringValue(x)
+			}
+		case bool:
+			v = tracing.BoolValue(x)
+		case float64:
+			v = tracing.Float64Value(x)
+		default:
+			b, _ := json.Marshal(x)
+			v = tracing.StringValue(string(b))
+		}
+		out = append(out, tracing.Attr{Key: a.Key, Value: v})
+	}
+	return out
+}
+
+// forEachBackend runs f once per backend, as a subtest.
+func forEachBackend(t *testing.T, f func(t *testing.T, b backend, tr *tracing.Tracer, spans spansFunc)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			tr, spans := b.open(t)
+			flushed := func(t testing.TB, want int) []tracingtest.SpanData {
+				t.Helper()
+				if err := tr.ForceFlush(t.Context()); err != nil {
+					t.Errorf("ForceFlush: %v", err)
+				}
+				got := spans(t, want)
+				if len(got) < want {
+					t.Fatalf("%s exported %d spans, want %d", b.name, len(got), want)
+				}
+				return got
+			}
+			f(t, b, tr, flushed)
+		})
+	}
+}
+
+func one(t testing.TB, spans []tracingtest.SpanData, name string) tracingtest.SpanData {
+	t.Helper()
+	n := tracingtest.Named(spans, name)
+	if len(n) != 1 {
+		var names []string
+		for _, s := range spans {
+			names = append(names, s.Name)
+		}
+		t.Fatalf("want one span named %q, got %d of %v", name, len(n), names)
+	}
+	return n[0]
+}

@@ -1,0 +1,348 @@
+package otshim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/opentracing/opentracing-go/log"
+
+	"github.com/polytrace/polytrace/tracing"
+)
+
+// OpenTracing tags and log fields with a meaning in the facade.
+const (
+	tagSpanKind         = "span.kind"
+	tagError            = "error"
+	tagSamplingPriority = "sampling.priority"
+
+	fieldEvent     = "event"
+	fieldErrorObj  = "error.object"
+	fieldErrorKind = "error.kind"
+	fieldMessage   = "message"
+	fieldStack     = "stack"
+
+	attrRefType  = "opentracing.ref_type"
+	attrLogError = "otshim.log_error"
+)
+
+// attrKey maps an OpenTracing standard tag to the facade's (OpenTelemetry
+// semantic convention) key; other keys are kept, including resource.name,
+// service.name and span.type, which the facade reads as its overrides.
+func attrKey(key string) string {
+	switch key {
+	case "http.method":
+		return "http.request.method"
+	case "http.status_code":
+		return "http.response.status_code"
+	case "http.url":
+		return "url.full"
+	case "db.type":
+		return "db.system.name"
+	case "db.statement":
+		return "db.query.text"
+	case "db.instance":
+		return "db.namespace"
+	case "peer.hostname":
+		return "server.address"
+	case "peer.port":
+		return "server.port"
+	case "peer.address", "peer.ipv4", "peer.ipv6":
+		return "network.peer.address"
+	case "message_bus.destination":
+		return "messaging.destination.name"
+	}
+	return key
+}
+
+// attr converts a tag to a facade attribute. Nil values are dropped.
+func attr(key string, value any) (tracing.Attr, bool) {
+	if key == "" {
+		return tracing.Attr{}, false
+	}
+	if key == "peer.ipv4" {
+		if ip, ok := value.(uint32); ok {
+			value = net.IPv4(byte(ip>>24), byte(ip>>16), byte(ip>>8), byte(ip)).String()
+		}
+	}
+	v, ok := toValue(value)
+	if !ok {
+		return tracing.Attr{}, false
+	}
+	k := attrKey(key)
+	if k == "url.full" && v.Kind() == tracing.KindString {
+		v = tracing.StringValue(stripURL(v.AsString()))
+	}
+	return tracing.Attr{Key: k, Value: v}, true
+}
+
+// toValue converts a tag or log value to a facade value: strings, bools,
+// integers (unsigned ones above math.MaxInt64 as strings), floats and
+// slices of those keep their type; anything else is formatted with fmt
+// (which survives a panicking String or Error method).
+func toValue(value any) (tracing.Value, bool) {
+	switch x := value.(type) {
+	case nil:
+		return tracing.Value{}, false
+	case string:
+		return tracing.StringValue(x), true
+	case bool:
+		return tracing.BoolValue(x), true
+	case int:
+		return tracing.Int64Value(int64(x)), true
+	case int8:
+		return tracing.Int64Value(int64(x)), true
+	case int16:
+		return tracing.Int64Value(int64(x)), true
+	case int32:
+		return tracing.Int64Value(int64(x)), true
+	case int64:
+		return tracing.Int64Value(x), true
+	case uint:
+		return uintValue(uint64(x)), true
+	case uint8:
+		return tracing.Int64Value(int64(x)), true
+	case uint16:
+		return tracing.Int64Value(int64(x)), true
+	case uint32:
+		return tracing.Int64Value(int64(x)), true
+	case uint64:
+		return uintValue(x), true
+	case float32:
+		return tracing.Float64Value(float64(x)), true
+	case float64:
+		return tracing.Float64Value(x), true
+	case []string:
+		return tracing.StringSliceValue(x), true
+	case []int64:
+		return tracing.Int64SliceValue(x), true
+	case []float64:
+		return tracing.Float64SliceValue(x), true
+	case []bool:
+		return tracing.BoolSliceValue(x), true
+	case []byte:
+		return tracing.StringValue(string(x)), true
+	case time.Duration:
+		return tracing.StringValue(x.String()), true
+	case error, fmt.Stringer:
+		return tracing.StringValue(fmt.Sprint(x)), true
+	}
+	// Named types of basic kinds, such as ext.SpanKindEnum.
+	rv := reflect.ValueOf(value)
+	switch rv.Kind() {
+	case reflect.String:
+		return tracing.StringValue(rv.String()), true
+	case reflect.Bool:
+		return tracing.BoolValue(rv.Bool()), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return tracing.Int64Value(rv.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return uintValue(rv.Uint()), true
+	case reflect.Float32, reflect.Float64:
+		return tracing.Float64Value(rv.Float()), true
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+		if rv.IsNil() {
+			return tracing.Value{}, false
+		}
+	}
+	return tracing.StringValue(fmt.Sprint(value)), true
+}
+
+func uintValue(u uint64) tracing.Value {
+	if u > math.MaxInt64 {
+		return tracing.StringValue(fmt.Sprint(u))
+	}
+	return tracing.Int64Value(int64(u))
+}
+
+func isTrue(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return strings.EqualFold(x, "true")
+	}
+	return false
+}
+
+// spanKind reads a span.kind tag value ("server", ext.SpanKindRPCServerEnum, …).
+func spanKind(v any) (tracing.SpanKind, bool) {
+	val, ok := toValue(v)
+	if !ok {
+		return 0, false
+	}
+	switch strings.ToLower(val.String()) {
+	case "server":
+		return tracing.KindServer, true
+	case "client":
+		return tracing.KindClient, true
+	case "producer":
+		return tracing.KindProducer, true
+	case "consumer":
+		return tracing.KindConsumer, true
+	case "internal":
+		return tracing.KindInternal, true
+	}
+	return 0, false
+}
+
+// stripURL removes the query (its values may be secrets), the fragment and
+// any user information from a URL.
+func stripURL(s string) string {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i]
+	}
+	if strings.Contains(s, "@") {
+		if u, err := url.Parse(s); err == nil && u.User != nil {
+			u.User = nil
+			return u.String()
+		}
+	}
+	return s
+}
+
+// logAt records OpenTracing log fields at t (now if zero). A record with
+// event=error or an error.object field records an error on the span (and
+// marks it failed), with error.kind as the error's type if given, message
+// as its message if there is no error object, and stack as its stack;
+// other fields of such a record, and every other record, become an event
+// named by the event field ("log" if there is none).
+func (s *span) logAt(t time.Time, fields []log.Field) {
+	var r logRecord
+	for _, f := range fields {
+		r.add(f)
+	}
+	if r.isError() {
+		if bs := s.fs.Backend(); bs != nil && s.fs.IsRecording() {
+			// The facade's Span.RecordError derives the type from the Go
+			// error and takes the stack of its caller; a legacy log
+			// already says both, so the backend gets them as logged.
+			info := r.errorInfo()
+			bs.RecordError(info)
+			bs.SetStatus(tracing.StatusError, info.Message)
+		}
+		if len(r.attrs) == 0 {
+			return
+		}
+	}
+	name := r.event
+	if name == "" {
+		name = "log"
+	}
+	if t.IsZero() {
+		s.fs.AddEvent(name, r.attrs...)
+	} else {
+		s.fs.AddEventAt(t, name, r.attrs...)
+	}
+}
+
+// logRecord gathers one log record's fields.
+type logRecord struct {
+	event                string
+	errObj               error
+	errText              string
+	kind, message, stack string
+	attrs                []tracing.Attr
+}
+
+func (r *logRecord) add(f log.Field) {
+	defer func() {
+		// A log.Lazy function or a value's String method may panic; the
+		// field is then dropped rather than the request.
+		_ = recover()
+	}()
+	key, v := f.Key(), f.Value()
+	switch key {
+	case fieldEvent:
+		if s, ok := v.(string); ok && r.event == "" {
+			r.event = s
+			return
+		}
+	case fieldErrorObj:
+		if err, ok := v.(error); ok && !isNil(err) {
+			r.errObj = err
+			return
+		}
+		if val, ok := toValue(v); ok {
+			r.errText = val.String()
+		}
+		return
+	case fieldErrorKind:
+		if s, ok := v.(string); ok {
+			r.kind = s
+			return
+		}
+	case fieldMessage:
+		if s, ok := v.(string); ok {
+			r.message = s
+			return
+		}
+	case fieldStack:
+		if s, ok := v.(string); ok {
+			r.stack = s
+			return
+		}
+	}
+	if ll, ok := v.(log.LazyLogger); ok {
+		ll(fieldCollector{r})
+		return
+	}
+	if val, ok := toValue(v); ok && key != "" {
+		r.attrs = append(r.attrs, tracing.Attr{Key: key, Value: val})
+	}
+}
+
+func (r *logRecord) isError() bool { return r.event == "error" || r.errObj != nil || r.errText != "" }
+
+func (r *logRecord) errorInfo() tracing.ErrorInfo {
+	info := tracing.ErrorInfo{Err: r.errObj, Type: r.kind, Stack: r.stack}
+	switch {
+	case r.errObj != nil:
+		info.Message = fmt.Sprint(r.errObj)
+		if info.Type == "" {
+			info.Type = tracing.ErrorType(r.errObj)
+		}
+	case r.errText != "":
+		info.Message = r.errText
+	default:
+		info.Message = r.message
+	}
+	if info.Message == "" {
+		info.Message = r.message
+	}
+	if info.Err == nil {
+		info.Err = errors.New(info.Message)
+	}
+	return info
+}
+
+func isNil(v any) bool {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+		return rv.IsNil()
+	}
+	return v == nil
+}
+
+// fieldCollector receives the fields a log.Lazy function emits.
+type fieldCollector struct{ r *logRecord }
+
+func (c fieldCollector) EmitString(k, v string)    { c.r.add(log.String(k, v)) }
+func (c fieldCollector) EmitBool(k string, v bool) { c.r.add(log.Bool(k, v)) }
+func (c fieldCollector) EmitInt(k string, v int)   { c.r.add(log.Int(k, v)) }
+func (c fieldCollector) EmitInt32(k string, v int32) {
+	c.r.add(log.Int32(k, v))
+}
+func (c fieldCollector) EmitInt64(k string, v int64)      { c.r.add(log.Int64(k, v)) }
+func (c fieldCollector) EmitUint32(k string, v uint32)    { c.r.add(log.Uint32(k, v)) }
+func (c fieldCollector) EmitUint64(k string, v uint64)    { c.r.add(log.Uint64(k, v)) }
+func (c fieldCollector) EmitFloat32(k string, v float32)  { c.r.add(log.Float32(k, v)) }
+func (c fieldCollector) EmitFloat64(k string, v float64)  { c.r.add(log.Float64(k, v)) }
+func (c fieldCollector) EmitObject(k string, v any)       { c.r.add(log.Object(k, v)) }
+func (c fieldCollector) EmitLazyLogger(ll log.LazyLogger) { ll(c) }

@@ -35,15 +35,27 @@ func (a *Attrs) At(i int) Attr {
 
 // Append adds attrs, dropping those with an empty key.
 func (a *Attrs) Append(attrs ...Attr) {
-	for _, x := range attrs {
-		if x.Key == "" {
+	n := a.n
+	if len(a.back) == 0 && n+len(attrs) <= attrsInline {
+		// The common case, kept tight: it runs for every span.
+		for i := range attrs {
+			if attrs[i].Key != "" {
+				a.front[n] = attrs[i]
+				n++
+			}
+		}
+		a.n = n
+		return
+	}
+	for i := range attrs {
+		if attrs[i].Key == "" {
 			continue
 		}
 		if a.n < attrsInline && len(a.back) == 0 {
-			a.front[a.n] = x
+			a.front[a.n] = attrs[i]
 			a.n++
 		} else {
-			a.back = append(a.back, x)
+			a.back = append(a.back, attrs[i])
 		}
 	}
 }

@@ -89,9 +89,11 @@ func WithSpanType(spanType string) StartOption {
 // cannot join their traces.
 func WithNewRoot() StartOption { return StartOption{what: optNewRoot} }
 
-// spanConfig folds opts into a SpanConfig. It copies elements out of the
+// fillSpanConfig folds opts into cfg. It copies elements out of the
 // options' slices and never the slices themselves, so opts do not escape.
-func spanConfig(opts []StartOption) (cfg SpanConfig) {
+// It fills cfg in place rather than returning one: SpanConfig is large, and
+// every copy of it costs more than the rest of Start.
+func fillSpanConfig(cfg *SpanConfig, opts []StartOption) {
 	for i := range opts {
 		o := &opts[i]
 		switch o.what {
@@ -117,5 +119,4 @@ func spanConfig(opts []StartOption) (cfg SpanConfig) {
 			cfg.NewRoot = true
 		}
 	}
-	return cfg
 }

@@ -81,7 +81,9 @@ func (t *Tracer) start(ctx context.Context, name string, opts []StartOption) (co
 	if name == "" {
 		name = "unnamed"
 	}
-	return t.backend.Start(ctx, name, spanConfig(opts))
+	var cfg SpanConfig
+	fillSpanConfig(&cfg, opts)
+	return t.backend.Start(ctx, name, cfg)
 }
 
 // Inject writes the context of the span in ctx (and ctx's baggage) into

@@ -2,6 +2,9 @@ package tracing
 
 import (
 	"context"
+	"reflect"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,10 +53,64 @@ func (c *spanCtx) Value(key any) any {
 			return v
 		}
 	}
+	if v, ok := ContextKeyValue(c, key, c.span); ok {
+		return v
+	}
 	return c.Context.Value(key)
 }
 
 func (c *spanCtx) String() string { return "tracing.ContextWithSpan" }
+
+type keyFunc struct {
+	key   any
+	value func(ctx context.Context, s Span) any
+}
+
+var (
+	keysMu      sync.Mutex
+	contextKeys atomic.Pointer[[]keyFunc]
+)
+
+// RegisterContextKey makes every context that carries a span (a local one,
+// recording or not; not a remote parent) answer Value(key) with
+// value(ctx, span), where ctx is that context. It lets another tracing API's own "span from context" find
+// facade spans whatever the backend: tracing/otshim registers
+// OpenTracing's key, so that legacy opentracing.SpanFromContext calls get
+// the current facade span instead of nil. Call it from init functions. It
+// panics if value is nil or key is not comparable.
+func RegisterContextKey(key any, value func(ctx context.Context, s Span) any) {
+	if value == nil || key == nil || !reflect.TypeOf(key).Comparable() {
+		panic("tracing: RegisterContextKey needs a comparable key and a value function")
+	}
+	keysMu.Lock()
+	defer keysMu.Unlock()
+	var keys []keyFunc
+	if p := contextKeys.Load(); p != nil {
+		keys = append(keys, *p...)
+	}
+	keys = append(keys, keyFunc{key, value})
+	contextKeys.Store(&keys)
+}
+
+// ContextKeyValue returns what RegisterContextKey made key answer for span
+// in the context node. Backends whose span type is also its context node
+// call it for keys they do not know, before asking the parent context:
+//
+//	if v, ok := tracing.ContextKeyValue(n, key, n); ok {
+//		return v
+//	}
+func ContextKeyValue(node context.Context, key any, span BackendSpan) (any, bool) {
+	p := contextKeys.Load()
+	if p == nil || span == nil {
+		return nil, false
+	}
+	for _, k := range *p {
+		if k.key == key {
+			return k.value(node, Span{span}), true
+		}
+	}
+	return nil, false
+}
 
 // ContextWithRemoteSpanContext returns a copy of ctx carrying sc, marked
 // remote, as the parent for spans started from it. Propagators call it after

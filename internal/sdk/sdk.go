@@ -229,6 +229,9 @@ func (s *span) Value(key any) any {
 	if _, ok := key.(tracing.ContextKey); ok {
 		return tracing.BackendSpan(s)
 	}
+	if v, ok := tracing.ContextKeyValue(s, key, s); ok {
+		return v
+	}
 	return s.Context.Value(key)
 }
 
@@ -368,6 +371,9 @@ type nonRecording struct {
 func (n *nonRecording) Value(key any) any {
 	if _, ok := key.(tracing.ContextKey); ok {
 		return tracing.BackendSpan(n)
+	}
+	if v, ok := tracing.ContextKeyValue(n, key, n); ok {
+		return v
 	}
 	return n.Context.Value(key)
 }

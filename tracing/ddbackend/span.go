@@ -225,6 +225,9 @@ func (n *span) Value(key any) any {
 	if key == ddKey {
 		return n.dd
 	}
+	if v, ok := tracing.ContextKeyValue(n, key, n); ok {
+		return v
+	}
 	return n.Context.Value(key)
 }
 

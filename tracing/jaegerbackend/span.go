@@ -127,6 +127,9 @@ func (n *span) Value(key any) any {
 		}
 		return b
 	}
+	if v, ok := tracing.ContextKeyValue(n, key, n); ok {
+		return v
+	}
 	return n.Context.Value(key)
 }
 

@@ -30,6 +30,9 @@ func (s *span) Value(key any) any {
 	if _, ok := key.(tracing.ContextKey); ok {
 		return tracing.BackendSpan(s)
 	}
+	if v, ok := tracing.ContextKeyValue(s, key, s); ok {
+		return v
+	}
 	return s.Context.Value(key)
 }
 

@@ -8,7 +8,7 @@ import (
 	v1tracer "gopkg.in/DataDog/dd-trace-go.v1/ddtrace/tracer"
 
 	"github.com/polytrace/polytrace/tracing"
-	"github.com/polytrace/polytrace/tracing/ddbackend/internal/fakeagent"
+	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
 
 // Attribute values are variables, as request data is: a constant string
@@ -51,7 +51,7 @@ func loop(b *testing.B, f func()) {
 // (one run per round, so that the variants are measured close together in
 // time rather than each six times in a row).
 func BenchmarkSpan(b *testing.B) {
-	a := fakeagent.Start(fakeagent.Config{Discard: true})
+	a := ddtest.Start(ddtest.Config{Discard: true})
 	defer a.Close()
 	be := newBackend(b, a)
 	tr := tracing.New(be)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
-	"github.com/polytrace/polytrace/tracing/ddbackend/internal/fakeagent"
+	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
 
 // TestBadSettings: values dd-trace-go would warn about and replace by a
@@ -87,7 +87,7 @@ func TestSeveralErrors(t *testing.T) {
 // takes its options through tracing.WithBackendOptions, and FromEnv
 // prints its summary.
 func TestSummaryAndRegistry(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	t.Setenv("DD_SERVICE", "notes")
 	t.Setenv("DD_ENV", "prod")
 	t.Setenv("DD_VERSION", "1.2.3")
@@ -117,7 +117,7 @@ func TestSummaryAndRegistry(t *testing.T) {
 func TestIdentityFallback(t *testing.T) {
 	t.Setenv("OTEL_SERVICE_NAME", "notes-otel")
 	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=staging,service.version=2.0.0")
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	if s := b.Summary(); s.Service != "notes-otel" || s.Environment != "staging" || s.Version != "2.0.0" {
 		t.Errorf("summary %+v", s)
@@ -132,7 +132,7 @@ func TestIdentityFallback(t *testing.T) {
 
 	t.Setenv("OTEL_SERVICE_NAME", "")
 	t.Setenv("JAEGER_SERVICE_NAME", "notes-jaeger")
-	a2 := newAgent(t, fakeagent.Config{})
+	a2 := newAgent(t, ddtest.Config{})
 	tr, err := tracing.Open(bg(), "datadog", tracing.WithEnvironment("code-env"),
 		tracing.WithBackendOptions(ddbackend.WithAgentURL(a2.URL())))
 	if err != nil {
@@ -148,7 +148,7 @@ func TestIdentityFallback(t *testing.T) {
 // second backend is refused until the first is shut down, and a tracer
 // started with dd-trace-go's own tracer.Start is not silently replaced.
 func TestOneActiveBackend(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	if _, err := ddbackend.New(ddbackend.WithAgentURL(a.URL())); !errors.Is(err, ddbackend.ErrActive) {
 		t.Errorf("second New: %v, want ErrActive", err)
@@ -175,7 +175,7 @@ func TestFormatIDs(t *testing.T) {
 	sc := tracing.NewSpanContext(tracing.SpanContextConfig{
 		TraceID: tracing.TraceIDFromUint64s(0x6b01fd4300000000, 42), SpanID: tracing.SpanIDFromUint64(7),
 	})
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	if tid, sid := b.FormatIDs(sc); tid != "42" || sid != "7" {
 		t.Errorf("FormatIDs = %s, %s; want 42, 7", tid, sid)
@@ -195,7 +195,7 @@ func TestFormatIDs(t *testing.T) {
 // extracted context still propagates.
 func TestDisabled(t *testing.T) {
 	t.Setenv("DD_TRACE_ENABLED", "false")
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	if s := tr.Summary(); s.Sampler != "disabled" {

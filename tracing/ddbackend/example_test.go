@@ -9,13 +9,13 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
-	"github.com/polytrace/polytrace/tracing/ddbackend/internal/fakeagent"
+	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
 
 // The backend registered as "datadog": a server span and a database span,
 // as Datadog receives them.
 func Example() {
-	agent := fakeagent.Start(fakeagent.Config{}) // stands in for the Datadog agent
+	agent := ddtest.Start(ddtest.Config{}) // stands in for the Datadog agent
 	defer agent.Close()
 
 	tracer, err := tracing.Open(context.Background(), "datadog",
@@ -48,7 +48,7 @@ func Example() {
 
 // dd-trace-go's own API, and its contrib packages, nest under facade spans.
 func ExampleDDSpan() {
-	agent := fakeagent.Start(fakeagent.Config{})
+	agent := ddtest.Start(ddtest.Config{})
 	defer agent.Close()
 	b, err := ddbackend.New(ddbackend.WithAgentURL(agent.URL()))
 	if err != nil {
@@ -74,7 +74,7 @@ func ExampleDDSpan() {
 
 // Log correlation ids in Datadog's form.
 func ExampleBackend_FormatIDs() {
-	agent := fakeagent.Start(fakeagent.Config{})
+	agent := ddtest.Start(ddtest.Config{})
 	defer agent.Close()
 	b, err := ddbackend.New(ddbackend.WithAgentURL(agent.URL()))
 	if err != nil {

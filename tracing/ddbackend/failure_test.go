@@ -12,7 +12,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
-	"github.com/polytrace/polytrace/tracing/ddbackend/internal/fakeagent"
+	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
 
 // refusedURL returns the URL of a port nothing listens on.
@@ -163,13 +163,13 @@ func TestAgentHanging(t *testing.T) {
 		t.Errorf("Stats %+v, want 400 ended, 400 dropped", st)
 	}
 	// A new backend can start once the old one is gone.
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	shutdown(t, newBackend(t, a))
 }
 
 // TestStats: spans delivered and spans ended after Shutdown.
 func TestStats(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	startEndMany(tr, 50)
@@ -192,7 +192,7 @@ func TestUnixSocketAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	a, err := fakeagent.StartUnix(fakeagent.Config{}, filepath.Join(dir, "apm.socket"))
+	a, err := ddtest.StartUnix(ddtest.Config{}, filepath.Join(dir, "apm.socket"))
 	if err != nil {
 		t.Fatal(err)
 	}

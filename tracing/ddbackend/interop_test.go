@@ -16,14 +16,14 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
-	"github.com/polytrace/polytrace/tracing/ddbackend/internal/fakeagent"
+	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
 
 // TestInteropDDUnderFacade: dd-trace-go's v1 and v2 APIs find a facade
 // span in the context and nest under it, and facade spans nest under
 // theirs.
 func TestInteropDDUnderFacade(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 
@@ -51,7 +51,7 @@ func TestInteropDDUnderFacade(t *testing.T) {
 	shutdown(t, b)
 	spans := a.Spans()
 	r, c, g, i := spanNamed(t, spans, "facade.root"), spanNamed(t, spans, "v2.child"), spanNamed(t, spans, "v1.grandchild"), spanNamed(t, spans, "facade.under.v1")
-	for _, pair := range [][2]fakeagent.Span{{c, r}, {g, c}, {i, g}} {
+	for _, pair := range [][2]ddtest.Span{{c, r}, {g, c}, {i, g}} {
 		if pair[0].ParentID != pair[1].SpanID || pair[0].TraceID != r.TraceID {
 			t.Errorf("%s: parent %d trace %d, want parent %s %d trace %d", pair[0].Name, pair[0].ParentID, pair[0].TraceID, pair[1].Name, pair[1].SpanID, r.TraceID)
 		}
@@ -61,7 +61,7 @@ func TestInteropDDUnderFacade(t *testing.T) {
 // TestInteropFacadeUnderDD: a trace begun with dd-trace-go's v1 API
 // continues through facade spans.
 func TestInteropFacadeUnderDD(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	v1root, ctx := v1tracer.StartSpanFromContext(bg(), "v1.root")
@@ -82,7 +82,7 @@ func TestInteropFacadeUnderDD(t *testing.T) {
 // of a request, with facade spans around and inside: facade server span →
 // contrib client span → (headers) → contrib server span → facade span.
 func TestInteropContribHTTP(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -111,7 +111,7 @@ func TestInteropContribHTTP(t *testing.T) {
 
 	spans := a.Spans()
 	r := spanNamed(t, spans, "POST /notes")
-	var contribClient, contribServer fakeagent.Span
+	var contribClient, contribServer ddtest.Span
 	for _, s := range spans {
 		switch s.Meta["span.kind"] {
 		case "client":
@@ -126,7 +126,7 @@ func TestInteropContribHTTP(t *testing.T) {
 	if contribClient.Resource != "GET /calendar" || contribServer.Service != "calendar" {
 		t.Fatalf("contrib spans not found: %+v %+v", contribClient, contribServer)
 	}
-	chain := []fakeagent.Span{r, contribClient, contribServer, inner}
+	chain := []ddtest.Span{r, contribClient, contribServer, inner}
 	for i := 1; i < len(chain); i++ {
 		if chain[i].ParentID != chain[i-1].SpanID || chain[i].TraceID != r.TraceID {
 			t.Errorf("%s/%s: parent %d, want %s/%s %d", chain[i].Name, chain[i].Resource, chain[i].ParentID, chain[i-1].Name, chain[i-1].Resource, chain[i-1].SpanID)
@@ -137,7 +137,7 @@ func TestInteropContribHTTP(t *testing.T) {
 // TestInteropContribSQL: dd-trace-go v1's database/sql contrib nests its
 // query spans under the facade's.
 func TestInteropContribSQL(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	registerFakeDriver()

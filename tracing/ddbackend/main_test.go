@@ -16,7 +16,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/polytrace/polytrace/tracing/ddbackend"
-	"github.com/polytrace/polytrace/tracing/ddbackend/internal/fakeagent"
+	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
 
 // testEnv is the environment of the whole test process: dd-trace-go's
@@ -105,9 +105,9 @@ func (l *logSink) contains(s string) bool {
 func withDDLog() ddbackend.Option { return ddbackend.WithStartOptions(tracer.WithLogger(ddLog)) }
 
 // newAgent starts a fake agent that closes when the test ends.
-func newAgent(t testing.TB, cfg fakeagent.Config) *fakeagent.Agent {
+func newAgent(t testing.TB, cfg ddtest.Config) *ddtest.Agent {
 	t.Helper()
-	a := fakeagent.Start(cfg)
+	a := ddtest.Start(cfg)
 	t.Cleanup(func() {
 		if u := a.Unexpected(); len(u) > 0 {
 			t.Errorf("the tracer called endpoints the agent does not know: %v", u)
@@ -125,7 +125,7 @@ func newAgent(t testing.TB, cfg fakeagent.Config) *fakeagent.Agent {
 
 // newBackend creates a backend sending to a and shuts it down when the
 // test ends (before a closes).
-func newBackend(t testing.TB, a *fakeagent.Agent, opts ...ddbackend.Option) *ddbackend.Backend {
+func newBackend(t testing.TB, a *ddtest.Agent, opts ...ddbackend.Option) *ddbackend.Backend {
 	t.Helper()
 	opts = append([]ddbackend.Option{
 		ddbackend.WithAgentURL(a.URL()),

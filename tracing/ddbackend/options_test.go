@@ -8,7 +8,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
-	"github.com/polytrace/polytrace/tracing/ddbackend/internal/fakeagent"
+	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
 
 type countingTransport struct {
@@ -25,7 +25,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // the spans; a custom HTTP client's transport carries the agent requests.
 func TestOptions(t *testing.T) {
 	t.Setenv("DD_ENV", "from-env")
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	ct := &countingTransport{base: &http.Transport{}}
 	defer ct.base.(*http.Transport).CloseIdleConnections()
 	b := newBackend(t, a,
@@ -50,7 +50,7 @@ func TestOptions(t *testing.T) {
 func TestSchemaV1(t *testing.T) {
 	t.Setenv("DD_TRACE_SPAN_ATTRIBUTE_SCHEMA", "v1")
 	t.Setenv("DD_SERVICE", "notes")
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	ctx, srv := tr.Start(bg(), "GET /x", tracing.WithKind(tracing.KindServer), tracing.WithAttrs(tracing.String("http.request.method", "GET")))
@@ -61,7 +61,7 @@ func TestSchemaV1(t *testing.T) {
 	srv.End()
 	shutdown(t, b)
 	spans := a.Spans()
-	checkSpan(t, spanNamed(t, spans, "http.server.request"), fakeagent.Span{Name: "http.server.request", Resource: "GET /x", Type: "web", Service: "notes"}, nil, nil)
-	checkSpan(t, spanNamed(t, spans, "http.client.request"), fakeagent.Span{Name: "http.client.request", Resource: "GET", Type: "http", Service: "notes"}, nil, nil)
-	checkSpan(t, spanNamed(t, spans, "redis.query"), fakeagent.Span{Name: "redis.query", Resource: "SELECT", Type: "redis", Service: "notes"}, nil, nil)
+	checkSpan(t, spanNamed(t, spans, "http.server.request"), ddtest.Span{Name: "http.server.request", Resource: "GET /x", Type: "web", Service: "notes"}, nil, nil)
+	checkSpan(t, spanNamed(t, spans, "http.client.request"), ddtest.Span{Name: "http.client.request", Resource: "GET", Type: "http", Service: "notes"}, nil, nil)
+	checkSpan(t, spanNamed(t, spans, "redis.query"), ddtest.Span{Name: "redis.query", Resource: "SELECT", Type: "redis", Service: "notes"}, nil, nil)
 }

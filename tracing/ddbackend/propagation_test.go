@@ -14,13 +14,13 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
-	"github.com/polytrace/polytrace/tracing/ddbackend/internal/fakeagent"
+	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
 
 // TestInjectDefaultStyles: datadog, tracecontext and baggage, with the
 // facade's baggage written both ways dd-trace-go writes span baggage.
 func TestInjectDefaultStyles(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	ctx, sp := tr.Start(bg(), "client", tracing.WithKind(tracing.KindClient))
@@ -64,7 +64,7 @@ func TestInjectDefaultStyles(t *testing.T) {
 // x-datadog-tags) and W3C headers give a remote span context with the full
 // 128-bit trace id; baggage comes from both baggage forms.
 func TestExtract(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	tid := tracing.TraceIDFromUint64s(0x6b01fd4300000000, 0x1122334455667788)
@@ -124,7 +124,7 @@ func TestExtract(t *testing.T) {
 func TestPropagationStyles(t *testing.T) {
 	t.Setenv("DD_TRACE_PROPAGATION_STYLE_INJECT", "tracecontext")
 	t.Setenv("DD_TRACE_PROPAGATION_STYLE_EXTRACT", "datadog,baggage")
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	ctx, sp := tr.Start(bg(), "client")
@@ -147,7 +147,7 @@ func TestPropagationStyles(t *testing.T) {
 // TestBaggageOfDDSpans: baggage set with dd-trace-go's own API on a span
 // is propagated together with the facade's.
 func TestBaggageOfDDSpans(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	ctx, sp := tr.Start(bg(), "facade")
@@ -177,7 +177,7 @@ func TestBaggageOfDDSpans(t *testing.T) {
 // TestInjectAfterShutdown: without a running tracer, the backend still
 // forwards W3C trace context.
 func TestInjectAfterShutdown(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	ctx, sp := tr.Start(bg(), "straddling")
@@ -197,7 +197,7 @@ func TestInjectAfterShutdown(t *testing.T) {
 // are extracted by a fresh one after the first was shut down; the server
 // span, sent to another agent, is the client span's child.
 func TestPropagationAcrossInstances(t *testing.T) {
-	a1 := newAgent(t, fakeagent.Config{})
+	a1 := newAgent(t, ddtest.Config{})
 	b1 := newBackend(t, a1)
 	tr1 := tracing.New(b1)
 	ctx, client := tr1.Start(bg(), "client-call", tracing.WithKind(tracing.KindClient))
@@ -207,7 +207,7 @@ func TestPropagationAcrossInstances(t *testing.T) {
 	client.End()
 	shutdown(t, b1)
 
-	a2 := newAgent(t, fakeagent.Config{})
+	a2 := newAgent(t, ddtest.Config{})
 	b2 := newBackend(t, a2)
 	tr2 := tracing.New(b2)
 	sctx := tr2.Extract(bg(), tracing.HeaderCarrier(h))
@@ -221,7 +221,7 @@ func TestPropagationAcrossInstances(t *testing.T) {
 	checkRemoteChild(t, spanNamed(t, a1.Spans(), "client-call"), spanNamed(t, a2.Spans(), "server-handle"))
 }
 
-func checkRemoteChild(t *testing.T, client, server fakeagent.Span) {
+func checkRemoteChild(t *testing.T, client, server ddtest.Span) {
 	t.Helper()
 	if server.TraceID != client.TraceID || server.TraceIDHigh != client.TraceIDHigh || server.TraceIDHigh == 0 {
 		t.Errorf("server trace %x-%x, want the client's %x-%x", server.TraceIDHigh, server.TraceID, client.TraceIDHigh, client.TraceID)
@@ -240,7 +240,7 @@ const (
 // test binary, running TestCrossProcessChild), which extracts the headers
 // this process injected and sends its span to an agent of this process.
 func TestCrossProcessPropagation(t *testing.T) {
-	a1 := newAgent(t, fakeagent.Config{})
+	a1 := newAgent(t, ddtest.Config{})
 	b1 := newBackend(t, a1)
 	tr := tracing.New(b1)
 	ctx, client := tr.Start(bg(), "client-call", tracing.WithKind(tracing.KindClient))
@@ -249,7 +249,7 @@ func TestCrossProcessPropagation(t *testing.T) {
 	client.End()
 	headers, _ := json.Marshal(h)
 
-	a2 := newAgent(t, fakeagent.Config{})
+	a2 := newAgent(t, ddtest.Config{})
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrossProcessChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), envChildHeaders+"="+string(headers), envChildAgent+"="+a2.URL())
 	out, err := cmd.CombinedOutput()
@@ -285,7 +285,7 @@ func TestCrossProcessChild(t *testing.T) {
 // (here from the facade's own W3C propagator) is continued with its
 // sampling decision and tracestate.
 func TestForeignParent(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	for _, flags := range []string{"01", "00"} {
@@ -319,7 +319,7 @@ func TestForeignParent(t *testing.T) {
 // baggage), and so does the backend's view of it.
 func TestOTELPropagators(t *testing.T) {
 	t.Setenv("OTEL_PROPAGATORS", "b3, tracecontext, baggage")
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	if got := b.Names(); !slices.Equal(got, []string{"b3 single header", "tracecontext"}) {
 		t.Errorf("Names %v", got)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
-	"github.com/polytrace/polytrace/tracing/ddbackend/internal/fakeagent"
+	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
 
 // TestWireSeedTutorial reproduces what the seed tutorial's dd-trace-go
@@ -23,7 +23,7 @@ func TestWireSeedTutorial(t *testing.T) {
 	t.Setenv("DD_SERVICE", "notes")
 	t.Setenv("DD_ENV", "prod")
 	t.Setenv("DD_VERSION", "1.2.3")
-	a := newAgent(t, fakeagent.Config{SpanEvents: true})
+	a := newAgent(t, ddtest.Config{SpanEvents: true})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 
@@ -77,7 +77,7 @@ func TestWireSeedTutorial(t *testing.T) {
 	}
 
 	srv := spanNamed(t, spans, "GET /notes/{id}")
-	want := fakeagent.Span{Name: "http.request", Resource: "GET /notes/{id}", Type: "web", Service: "notes"}
+	want := ddtest.Span{Name: "http.request", Resource: "GET /notes/{id}", Type: "web", Service: "notes"}
 	checkSpan(t, srv, want, map[string]string{
 		"span.kind": "server", "http.method": "GET", "http.route": "/notes/{id}", "http.status_code": "200",
 		"http.url": "http://localhost:8080/notes/42", "http.host": "localhost:8080", "http.client_ip": "127.0.0.1",
@@ -101,13 +101,13 @@ func TestWireSeedTutorial(t *testing.T) {
 	}
 
 	cl := spanNamed(t, spans, "GET /calendar")
-	checkSpan(t, cl, fakeagent.Span{Name: "http.request", Resource: "GET /calendar", Type: "http", Service: "notes"}, map[string]string{
+	checkSpan(t, cl, ddtest.Span{Name: "http.request", Resource: "GET /calendar", Type: "http", Service: "notes"}, map[string]string{
 		"span.kind": "client", "http.method": "GET", "http.url": "http://calendar:9090/calendar", "http.status_code": "200",
 		"network.destination.name": "calendar",
 	}, map[string]float64{"network.destination.port": 9090, "http.response.content_length": 12})
 
 	db := spanNamed(t, spans, "sqlite.query")
-	checkSpan(t, db, fakeagent.Span{Name: "sqlite.query", Resource: "SELECT id, description FROM notes WHERE id = ?", Type: "sql", Service: "db"},
+	checkSpan(t, db, ddtest.Span{Name: "sqlite.query", Resource: "SELECT id, description FROM notes WHERE id = ?", Type: "sql", Service: "db"},
 		map[string]string{"span.kind": "client", "db.system": "sqlite", "db.operation.name": "SELECT", "db.collection.name": "notes"},
 		map[string]float64{"_dd.top_level": 1})
 	if _, ok := db.Meta["db.query.text"]; ok {
@@ -115,13 +115,13 @@ func TestWireSeedTutorial(t *testing.T) {
 	}
 
 	h := spanNamed(t, spans, "noteshelper.format")
-	checkSpan(t, h, fakeagent.Span{Name: "noteshelper.format", Resource: "noteshelper.format", Type: "custom", Service: "noteshelper"},
+	checkSpan(t, h, ddtest.Span{Name: "noteshelper.format", Resource: "noteshelper.format", Type: "custom", Service: "noteshelper"},
 		map[string]string{"_dd.base_service": "notes"}, map[string]float64{"note.length": 17, "_dd.top_level": 1})
 	if _, ok := h.Meta["span.kind"]; ok {
 		t.Errorf("internal span has span.kind %q (dd-trace-go's custom spans have none)", h.Meta["span.kind"])
 	}
 
-	for _, s := range []fakeagent.Span{cl, db, h} {
+	for _, s := range []ddtest.Span{cl, db, h} {
 		if s.ParentID != srv.SpanID || s.TraceID != srv.TraceID || s.TraceIDHigh != srv.TraceIDHigh {
 			t.Errorf("%s: trace %x-%d parent %d, want trace %x-%d parent %d", s.Name, s.TraceIDHigh, s.TraceID, s.ParentID, srv.TraceIDHigh, srv.TraceID, srv.SpanID)
 		}
@@ -145,7 +145,7 @@ func TestWireSeedTutorial(t *testing.T) {
 	}
 }
 
-func checkSpan(t *testing.T, got, want fakeagent.Span, meta map[string]string, metrics map[string]float64) {
+func checkSpan(t *testing.T, got, want ddtest.Span, meta map[string]string, metrics map[string]float64) {
 	t.Helper()
 	if got.Name != want.Name || got.Resource != want.Resource || got.Type != want.Type || got.Service != want.Service {
 		t.Errorf("span %s/%s/%s/%s, want name %s resource %s type %s service %s", got.Name, got.Resource, got.Type, got.Service,
@@ -167,7 +167,7 @@ func checkSpan(t *testing.T, got, want fakeagent.Span, meta map[string]string, m
 // semantic attributes that arrive after start.
 func TestWireLateChanges(t *testing.T) {
 	t.Setenv("DD_SERVICE", "notes")
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 
@@ -196,21 +196,21 @@ func TestWireLateChanges(t *testing.T) {
 	shutdown(t, b)
 	spans := a.Spans()
 
-	checkSpan(t, spanNamed(t, spans, "GET /notes/{id}"), fakeagent.Span{Name: "http.request", Resource: "GET /notes/{id}", Type: "web", Service: "notes"}, nil, nil)
-	checkSpan(t, spanNamed(t, spans, "second"), fakeagent.Span{Name: "second", Resource: "pinned", Service: "notes"}, nil, nil)
+	checkSpan(t, spanNamed(t, spans, "GET /notes/{id}"), ddtest.Span{Name: "http.request", Resource: "GET /notes/{id}", Type: "web", Service: "notes"}, nil, nil)
+	checkSpan(t, spanNamed(t, spans, "second"), ddtest.Span{Name: "second", Resource: "pinned", Service: "notes"}, nil, nil)
 	l := spanNamed(t, spans, "renamed-late")
-	checkSpan(t, l, fakeagent.Span{Name: "renamed-late", Resource: "GET /calendar", Type: "http", Service: "calendar-client"}, nil,
+	checkSpan(t, l, ddtest.Span{Name: "renamed-late", Resource: "GET /calendar", Type: "http", Service: "calendar-client"}, nil,
 		map[string]float64{"_dd.top_level": 1})
-	checkSpan(t, spanNamed(t, spans, "GET /calendar"), fakeagent.Span{Name: "http.request", Resource: "GET /calendar", Type: "http", Service: "notes"},
+	checkSpan(t, spanNamed(t, spans, "GET /calendar"), ddtest.Span{Name: "http.request", Resource: "GET /calendar", Type: "http", Service: "notes"},
 		map[string]string{"span.kind": "client", "http.method": "GET"}, nil)
-	checkSpan(t, spanNamed(t, spans, "postgresql.query"), fakeagent.Span{Name: "postgresql.query", Resource: "SELECT 1", Type: "sql", Service: "postgresql.db"},
+	checkSpan(t, spanNamed(t, spans, "postgresql.query"), ddtest.Span{Name: "postgresql.query", Resource: "SELECT 1", Type: "sql", Service: "postgresql.db"},
 		map[string]string{"db.system": "postgresql"}, map[string]float64{"_dd.top_level": 1})
 }
 
 // TestWireAttributeTypes: the value mapping, as dd-trace-go's SetTag does
 // it, decoded from the payload.
 func TestWireAttributeTypes(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	_, sp := tr.Start(bg(), "types", tracing.WithAttrs(
@@ -221,7 +221,7 @@ func TestWireAttributeTypes(t *testing.T) {
 	sp.End()
 	shutdown(t, b)
 	s := spanNamed(t, a.Spans(), "types")
-	checkSpan(t, s, fakeagent.Span{Name: "types", Resource: "types", Service: s.Service},
+	checkSpan(t, s, ddtest.Span{Name: "types", Resource: "types", Service: s.Service},
 		map[string]string{"s": "v", "b": "true", "big": strconv.FormatInt(1<<60, 10), "ss.0": "x", "ss.1": "y"},
 		map[string]float64{"i": -3, "f": 0.25, "is.0": 4, "is.1": 5})
 	if _, ok := s.Meta["empty"]; ok {
@@ -232,7 +232,7 @@ func TestWireAttributeTypes(t *testing.T) {
 // TestWireEventsAsTags: with an agent that lacks native span events,
 // dd-trace-go sends them as JSON in the "events" tag.
 func TestWireEventsAsTags(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{SpanEvents: false})
+	a := newAgent(t, ddtest.Config{SpanEvents: false})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	at := time.Now().Add(-time.Minute).Truncate(time.Microsecond)
@@ -253,7 +253,7 @@ func TestWireEventsAsTags(t *testing.T) {
 // TestWireLinksAndSampling: links with their 128-bit ids and attributes;
 // sampling priority set through Datadog's manual.keep / manual.drop tags.
 func TestWireLinksAndSampling(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{SpanEvents: true})
+	a := newAgent(t, ddtest.Config{SpanEvents: true})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	foreign := tracing.NewSpanContext(tracing.SpanContextConfig{
@@ -291,7 +291,7 @@ func TestWireLinksAndSampling(t *testing.T) {
 // TestWireSampleRate: a sample rate of 0 makes new traces unsampled
 // (priority user-reject), visible in the facade's span context too.
 func TestWireSampleRate(t *testing.T) {
-	a := newAgent(t, fakeagent.Config{})
+	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a, ddbackend.WithSampleRate(0))
 	tr := tracing.New(b)
 	_, sp := tr.Start(context.Background(), "unsampled")

@@ -13,7 +13,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
-	"github.com/polytrace/polytrace/tracing/otelbackend/internal/otlptest"
+	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
 )
 
 // TestBadEnvironment: each bad value is a clear error from the factory,

@@ -11,7 +11,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
-	"github.com/polytrace/polytrace/tracing/otelbackend/internal/otlptest"
+	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
 )
 
 // gateExporter blocks its first export until released, then fails or

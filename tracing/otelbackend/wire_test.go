@@ -11,7 +11,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
-	"github.com/polytrace/polytrace/tracing/otelbackend/internal/otlptest"
+	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 

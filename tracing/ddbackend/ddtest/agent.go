@@ -1,9 +1,9 @@
-// Package fakeagent is a loopback HTTP server that poses as the Datadog
+// Package ddtest is a loopback HTTP server that poses as the Datadog
 // trace agent for tests: it answers the endpoints dd-trace-go calls
 // (/info, /v0.4/traces, /v0.6/stats, the telemetry proxy) and decodes the
 // msgpack trace payloads the tracer really sends, with
 // github.com/tinylib/msgp as dd-trace-go encodes them.
-package fakeagent
+package ddtest
 
 import (
 	"encoding/json"

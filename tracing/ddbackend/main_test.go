@@ -2,10 +2,6 @@ package ddbackend_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -19,59 +15,9 @@ import (
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
 
-// testEnv is the environment of the whole test process: dd-trace-go's
-// telemetry, remote configuration, runtime metrics and startup log are
-// off. Some of these (telemetry) are read when dd-trace-go's packages are
-// initialised, before TestMain runs, so TestMain runs the test binary
-// again with them set, and with every other DD_*, OTEL_* and JAEGER_*
-// variable of the caller removed so that the tests are hermetic.
-var testEnv = []string{
-	"DD_INSTRUMENTATION_TELEMETRY_ENABLED=false",
-	"DD_REMOTE_CONFIGURATION_ENABLED=false",
-	"DD_RUNTIME_METRICS_ENABLED=false",
-	"DD_RUNTIME_METRICS_V2_ENABLED=false",
-	"DD_TRACE_STARTUP_LOGS=false",
-	"DD_DATA_STREAMS_ENABLED=false",
-	"DD_APPSEC_ENABLED=false",
-}
-
-const childMarker = "POLYTRACE_DDBACKEND_TEST_CHILD"
-
 func TestMain(m *testing.M) {
-	if os.Getenv(childMarker) == "" {
-		os.Exit(reexec())
-	}
-	goleak.VerifyTestMain(m,
-		// dd-trace-go starts this goroutine once per process, the first
-		// time tracer.Start sets up remote configuration (even when remote
-		// configuration is disabled), and never stops it: it hands
-		// Dynamic Instrumentation probes to an eBPF program every 5s.
-		goleak.IgnoreAnyFunction("github.com/DataDog/dd-trace-go/v2/ddtrace/tracer.initalizeDynamicInstrumentationRemoteConfigState.func1"),
-	)
-}
-
-func reexec() int {
-	env := []string{childMarker + "=1"}
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "DD_") || strings.HasPrefix(kv, "OTEL_") || strings.HasPrefix(kv, "JAEGER_") || strings.HasPrefix(kv, "TRACING_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	cmd := exec.Command(os.Args[0], os.Args[1:]...)
-	cmd.Env = append(env, testEnv...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &exit):
-		return exit.ExitCode()
-	default:
-		fmt.Fprintln(os.Stderr, "ddbackend tests: re-running the test binary:", err)
-		return 2
-	}
+	ddtest.Quiet()
+	goleak.VerifyTestMain(m, ddtest.IgnoreLeaks()...)
 }
 
 // ddLog collects what dd-trace-go logs. dd-trace-go's logger is global and

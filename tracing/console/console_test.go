@@ -1,14 +1,10 @@
 package console_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,162 +12,26 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/console"
+	"github.com/polytrace/polytrace/tracing/console/consoletest"
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestConformance runs the suite on the console backend, reading spans back
 // from the JSON lines it really wrote.
 func TestConformance(t *testing.T) {
 	tracingtest.Run(t, func(t *testing.T) tracingtest.Harness {
-		var out syncBuffer
-		b := console.New(console.WithWriter(&out), console.WithFormat(console.FormatJSON))
+		b, spans := consoletest.Start()
 		return tracingtest.Harness{
 			Backend: b,
-			Spans: func(t testing.TB, want int) []tracingtest.SpanData {
-				return decodeJSONLines(t, out.String())
-			},
+			Spans:   func(t testing.TB, want int) []tracingtest.SpanData { return spans(t) },
 		}
 	})
-}
-
-func decodeJSONLines(t testing.TB, s string) []tracingtest.SpanData {
-	t.Helper()
-	var spans []tracingtest.SpanData
-	sc := bufio.NewScanner(strings.NewReader(s))
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		var j console.JSONSpan
-		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
-			t.Fatalf("console wrote a line that is not JSON: %v: %q", err, sc.Text())
-		}
-		spans = append(spans, fromJSON(t, j))
-	}
-	return spans
-}
-
-func fromJSON(t testing.TB, j console.JSONSpan) tracingtest.SpanData {
-	d := tracingtest.SpanData{
-		Name: j.Name, Sampled: j.Sampled, Start: j.Start, End: j.End,
-		Resource: j.Resource, Service: j.Service, Type: j.Type, StatusMsg: j.StatusMessage,
-		Attrs: attrsFromJSON(t, j.Attributes),
-	}
-	var err error
-	if d.TraceID, err = tracing.TraceIDFromHex(j.TraceID); err != nil {
-		t.Fatalf("trace id %q: %v", j.TraceID, err)
-	}
-	if d.SpanID, err = tracing.SpanIDFromHex(j.SpanID); err != nil {
-		t.Fatalf("span id %q: %v", j.SpanID, err)
-	}
-	if j.ParentSpanID != "" {
-		if d.ParentID, err = tracing.SpanIDFromHex(j.ParentSpanID); err != nil {
-			t.Fatalf("parent id %q: %v", j.ParentSpanID, err)
-		}
-	}
-	for k := tracing.KindInternal; k <= tracing.KindConsumer; k++ {
-		if k.String() == j.Kind {
-			d.Kind = k
-		}
-	}
-	for c := tracing.StatusUnset; c <= tracing.StatusOK; c++ {
-		if c.String() == j.Status {
-			d.Status = c
-		}
-	}
-	for _, e := range j.Events {
-		d.Events = append(d.Events, tracingtest.Event{Name: e.Name, Time: e.Time, Attrs: attrsFromJSON(t, e.Attributes)})
-	}
-	for _, l := range j.Links {
-		tid, _ := tracing.TraceIDFromHex(l.TraceID)
-		sid, _ := tracing.SpanIDFromHex(l.SpanID)
-		d.Links = append(d.Links, tracingtest.Link{TraceID: tid, SpanID: sid, Attrs: attrsFromJSON(t, l.Attributes)})
-	}
-	d.ErrorFromExceptionEvent()
-	return d
-}
-
-func attrsFromJSON(t testing.TB, in []console.JSONAttr) []tracing.Attr {
-	var out []tracing.Attr
-	for _, a := range in {
-		var v tracing.Value
-		switch a.Type {
-		case "String":
-			v = tracing.StringValue(a.Value.(string))
-		case "Bool":
-			v = tracing.BoolValue(a.Value.(bool))
-		case "Int64":
-			n, err := strconv.ParseInt(a.Value.(string), 10, 64)
-			if err != nil {
-				t.Fatalf("int64 attribute %q: %v", a.Key, err)
-			}
-			v = tracing.Int64Value(n)
-		case "Float64":
-			v = tracing.Float64Value(toFloat(a.Value))
-		case "StringSlice":
-			var ss []string
-			for _, x := range a.Value.([]any) {
-				ss = append(ss, x.(string))
-			}
-			v = tracing.StringSliceValue(ss)
-		case "BoolSlice":
-			var bs []bool
-			for _, x := range a.Value.([]any) {
-				bs = append(bs, x.(bool))
-			}
-			v = tracing.BoolSliceValue(bs)
-		case "Int64Slice":
-			var is []int64
-			for _, x := range a.Value.([]any) {
-				n, _ := strconv.ParseInt(x.(string), 10, 64)
-				is = append(is, n)
-			}
-			v = tracing.Int64SliceValue(is)
-		case "Float64Slice":
-			var fs []float64
-			for _, x := range a.Value.([]any) {
-				fs = append(fs, toFloat(x))
-			}
-			v = tracing.Float64SliceValue(fs)
-		default:
-			t.Fatalf("attribute %q has unknown type %q", a.Key, a.Type)
-		}
-		out = append(out, tracing.Attr{Key: a.Key, Value: v})
-	}
-	return out
-}
-
-func toFloat(x any) float64 {
-	switch f := x.(type) {
-	case float64:
-		return f
-	case string:
-		v, _ := strconv.ParseFloat(f, 64)
-		return v
-	}
-	return 0
 }
 
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func TestTreeDrawsOneTraceWhenItsLastSpanEnds(t *testing.T) {
-	var out syncBuffer
+	var out consoletest.Buffer
 	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(false)))
 	ctx, root := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer),
 		tracing.WithAttrs(tracing.String("http.request.method", "GET"), tracing.Int("http.response.status_code", 200)))
@@ -213,7 +73,7 @@ func TestTreeDrawsOneTraceWhenItsLastSpanEnds(t *testing.T) {
 func TestTreeIncludesRemoteChildrenInOneProcess(t *testing.T) {
 	// Two services in one process (as the demo runs them): the second
 	// extracts the first's context; the whole trace is drawn once.
-	var out syncBuffer
+	var out consoletest.Buffer
 	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(false)))
 	ctx, root := tr.Start(context.Background(), "POST /notes", tracing.WithKind(tracing.KindServer))
 	ctx, client := tr.Start(ctx, "GET", tracing.WithKind(tracing.KindClient))
@@ -231,7 +91,7 @@ func TestTreeIncludesRemoteChildrenInOneProcess(t *testing.T) {
 }
 
 func TestConcurrentTracesDoNotInterleave(t *testing.T) {
-	var out syncBuffer
+	var out consoletest.Buffer
 	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(false)))
 	var wg sync.WaitGroup
 	for range 20 {
@@ -259,7 +119,7 @@ func TestConcurrentTracesDoNotInterleave(t *testing.T) {
 }
 
 func TestBoundedMemory(t *testing.T) {
-	var out syncBuffer
+	var out consoletest.Buffer
 	b := console.New(console.WithWriter(&out), console.WithColor(false), console.WithMaxSpansPerTrace(3), console.WithMaxTraces(2))
 	tr := tracing.New(b)
 	// A trace whose root never ends, with more children than the limit.
@@ -275,7 +135,7 @@ func TestBoundedMemory(t *testing.T) {
 	if !strings.Contains(got, "2 more spans dropped (limit 3)") || !strings.Contains(got, "too many unfinished traces") {
 		t.Errorf("eviction not noted:\n%s", got)
 	}
-	out2 := syncBuffer{}
+	out2 := consoletest.Buffer{}
 	b2 := console.New(console.WithWriter(&out2), console.WithColor(false))
 	tr2 := tracing.New(b2)
 	ctx, _ = tr2.Start(context.Background(), "open-root")
@@ -290,7 +150,7 @@ func TestBoundedMemory(t *testing.T) {
 }
 
 func TestTraceTimeout(t *testing.T) {
-	var out syncBuffer
+	var out consoletest.Buffer
 	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(false), console.WithTraceTimeout(time.Nanosecond)))
 	ctx, _ := tr.Start(context.Background(), "stuck-root")
 	_, c := tr.Start(ctx, "early-child")
@@ -304,14 +164,14 @@ func TestTraceTimeout(t *testing.T) {
 }
 
 func TestColourOnlyWhenAsked(t *testing.T) {
-	var out syncBuffer
+	var out consoletest.Buffer
 	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(true)))
 	_, sp := tr.Start(context.Background(), "x")
 	sp.End()
 	if !ansi.MatchString(out.String()) {
 		t.Error("WithColor(true) wrote no colour")
 	}
-	var plain syncBuffer
+	var plain consoletest.Buffer
 	tr = tracing.New(console.New(console.WithWriter(&plain))) // not a terminal
 	_, sp = tr.Start(context.Background(), "x")
 	sp.End()
@@ -322,7 +182,7 @@ func TestColourOnlyWhenAsked(t *testing.T) {
 
 func TestRegisteredAndSummary(t *testing.T) {
 	t.Setenv("OTEL_SERVICE_NAME", "notes")
-	var out syncBuffer
+	var out consoletest.Buffer
 	tr, err := tracing.Open(context.Background(), "console", tracing.WithBackendOptions(console.WithWriter(&out), console.WithColor(false)))
 	if err != nil {
 		t.Fatal(err)

@@ -60,10 +60,10 @@ type Options struct {
 	// SampleRatio is the fraction of new traces recorded; 0 means 1.
 	// Spans with a parent follow the parent's decision.
 	SampleRatio float64
-	// MaxAttrs, MaxEvents and MaxLinks bound what a span keeps (default
-	// 128 each, as OpenTelemetry's); MaxValueLen truncates string values
-	// (default: no limit).
-	MaxAttrs, MaxEvents, MaxLinks, MaxValueLen int
+	// MaxAttrs, MaxEvents, MaxLinks and MaxEventAttrs bound what a span
+	// keeps (default 128 each, as OpenTelemetry's); MaxValueLen truncates
+	// string values to that many characters (default: no limit).
+	MaxAttrs, MaxEvents, MaxLinks, MaxEventAttrs, MaxValueLen int
 }
 
 // Backend is a tracing.Backend recording spans in memory.
@@ -71,6 +71,7 @@ type Backend struct {
 	opts      Options
 	threshold uint64 // sample traces whose low 63 bits are below this
 	closed    atomic.Bool
+	ended     atomic.Uint64
 	dropped   atomic.Uint64
 }
 
@@ -84,6 +85,9 @@ func New(o Options) *Backend {
 	}
 	if o.MaxLinks <= 0 {
 		o.MaxLinks = 128
+	}
+	if o.MaxEventAttrs <= 0 {
+		o.MaxEventAttrs = 128
 	}
 	b := &Backend{opts: o, threshold: 1 << 63}
 	if r := o.SampleRatio; r > 0 && r < 1 {
@@ -104,6 +108,13 @@ func (b *Backend) Closed() bool { return b.closed.Load() }
 
 // DroppedAfterShutdown returns how many spans ended after Shutdown.
 func (b *Backend) DroppedAfterShutdown() uint64 { return b.dropped.Load() }
+
+// Stats implements tracing.StatsReporter: Ended counts the sampled spans
+// handed to OnEnd, Dropped those that ended after Shutdown. Exported is 0:
+// what OnEnd does with a span is its owner's business.
+func (b *Backend) Stats() tracing.Stats {
+	return tracing.Stats{Ended: b.ended.Load(), Dropped: b.dropped.Load()}
+}
 
 // NewTraceID returns a random 128-bit trace id (never zero).
 func NewTraceID() tracing.TraceID {
@@ -157,13 +168,13 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	if d.Start.IsZero() {
 		d.Start = time.Now()
 	}
-	d.Resource, d.Service, d.Type = cfg.Resource, cfg.Service, cfg.Type
+	d.Resource, d.Service, d.Type = b.clipString(cfg.Resource), b.clipString(cfg.Service), b.clipString(cfg.Type)
 	s.setAttrsLocked(&cfg.Attrs)
 	for _, l := range cfg.Links {
 		if len(d.Links) >= b.opts.MaxLinks {
 			break
 		}
-		d.Links = append(d.Links, tracing.Link{SpanContext: l.SpanContext, Attrs: b.cloneAttrs(l.Attrs)})
+		d.Links = append(d.Links, tracing.Link{SpanContext: l.SpanContext, Attrs: b.cloneAttrs(l.Attrs, b.opts.MaxEventAttrs)})
 	}
 	if b.opts.OnStart != nil {
 		b.opts.OnStart(d)
@@ -171,49 +182,34 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	return s, tracing.NewSpan(s)
 }
 
-func (b *Backend) cloneAttrs(attrs []tracing.Attr) []tracing.Attr {
+// cloneAttrs copies attrs (clipped), keeping at most max of them.
+func (b *Backend) cloneAttrs(attrs []tracing.Attr, max int) []tracing.Attr {
 	if len(attrs) == 0 {
 		return nil
 	}
-	out := make([]tracing.Attr, 0, len(attrs))
+	out := make([]tracing.Attr, 0, min(len(attrs), max))
 	for _, a := range attrs {
-		if a.Key != "" {
+		if a.Key != "" && len(out) < max {
 			out = append(out, tracing.Attr{Key: a.Key, Value: b.clip(a.Value)})
 		}
 	}
 	return out
 }
 
-// clip clones v and cuts strings longer than MaxValueLen.
-func (b *Backend) clip(v tracing.Value) tracing.Value {
-	v = v.Clone()
-	if max := b.opts.MaxValueLen; max > 0 {
-		switch v.Kind() {
-		case tracing.KindString:
-			if s := v.AsString(); len(s) > max {
-				return tracing.StringValue(truncateUTF8(s, max))
-			}
-		case tracing.KindStringSlice:
-			ss := v.AsStringSlice()
-			for i, s := range ss {
-				if len(s) > max {
-					ss[i] = truncateUTF8(s, max)
-				}
-			}
-		}
+// clipString cuts s to MaxValueLen characters.
+func (b *Backend) clipString(s string) string {
+	if b.opts.MaxValueLen > 0 {
+		return TruncateString(s, b.opts.MaxValueLen)
 	}
-	return v
+	return s
 }
 
-// truncateUTF8 cuts s to at most n bytes without splitting a character.
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
+// clip clones v and cuts strings longer than MaxValueLen characters.
+func (b *Backend) clip(v tracing.Value) tracing.Value {
+	if max := b.opts.MaxValueLen; max > 0 && Truncated(v, max) {
+		return TruncateValue(v, max) // a copy already
 	}
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
+	return v.Clone()
 }
 
 // span is a recording span and the context node that carries it.
@@ -267,13 +263,13 @@ func (s *span) setAttrsLocked(attrs *tracing.Attrs) {
 		a := attrs.At(i)
 		switch a.Key {
 		case tracing.KeyResource:
-			d.Resource = a.Value.String()
+			d.Resource = s.b.clipString(a.Value.String())
 			continue
 		case tracing.KeyService:
-			d.Service = a.Value.String()
+			d.Service = s.b.clipString(a.Value.String())
 			continue
 		case tracing.KeySpanType:
-			d.Type = a.Value.String()
+			d.Type = s.b.clipString(a.Value.String())
 			continue
 		}
 		v := s.b.clip(a.Value)
@@ -309,7 +305,7 @@ func (s *span) AddEvent(name string, t time.Time, attrs tracing.Attrs) {
 		s.data.DroppedEvent++
 		return
 	}
-	s.data.Events = append(s.data.Events, Event{Name: name, Time: t, Attrs: s.b.cloneAttrs(attrs.AppendTo(nil))})
+	s.data.Events = append(s.data.Events, Event{Name: name, Time: t, Attrs: s.b.cloneAttrs(attrs.AppendTo(nil), s.b.opts.MaxEventAttrs)})
 }
 
 // RecordError records an "exception" event with OpenTelemetry's attribute
@@ -335,7 +331,7 @@ func (s *span) SetStatus(code tracing.StatusCode, desc string) {
 	}
 	s.data.Status = code
 	if code == tracing.StatusError {
-		s.data.StatusDesc = desc
+		s.data.StatusDesc = s.b.clipString(desc)
 	} else {
 		s.data.StatusDesc = ""
 	}
@@ -357,6 +353,7 @@ func (s *span) End(t time.Time) {
 		s.b.dropped.Add(1)
 		return
 	}
+	s.b.ended.Add(1)
 	if s.b.opts.OnEnd != nil {
 		s.b.opts.OnEnd(&s.data)
 	}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -33,7 +34,9 @@ type config struct {
 	maxTraces    int
 	traceTimeout time.Duration
 	sampleRatio  float64
-	maxValueLen  int
+	maxValueLen  *int
+	maxAttrs     *int
+	maxEvents    *int
 	now          func() time.Time
 }
 
@@ -63,10 +66,20 @@ func WithTraceTimeout(d time.Duration) Option { return func(c *config) { c.trace
 // WithSampleRatio records only this fraction of new traces (default 1).
 func WithSampleRatio(r float64) Option { return func(c *config) { c.sampleRatio = r } }
 
-// WithMaxValueLen truncates attribute string values to n bytes when they
-// are recorded (default: no limit; the tree view shortens long values for
-// display anyway).
-func WithMaxValueLen(n int) Option { return func(c *config) { c.maxValueLen = n } }
+// WithMaxValueLen truncates attribute string values to n characters when
+// they are recorded, over OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT (default
+// 25000; 0 or less: no limit). The tree view shortens long values for
+// display anyway; the limit bounds what the backend holds and what the
+// JSON format writes.
+func WithMaxValueLen(n int) Option { return func(c *config) { c.maxValueLen = &n } }
+
+// WithMaxAttributes sets how many attributes a span keeps, over
+// OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT (default 128).
+func WithMaxAttributes(n int) Option { return func(c *config) { c.maxAttrs = &n } }
+
+// WithMaxEvents sets how many events a span keeps, over
+// OTEL_SPAN_EVENT_COUNT_LIMIT (default 128).
+func WithMaxEvents(n int) Option { return func(c *config) { c.maxEvents = &n } }
 
 // Backend is the console backend.
 type Backend struct {
@@ -89,12 +102,15 @@ type traceBuf struct {
 }
 
 // New returns a console backend. Its service name (shown in each trace's
-// header) comes from the usual variables (OTEL_SERVICE_NAME, DD_SERVICE, …).
+// header) comes from the usual variables (OTEL_SERVICE_NAME, DD_SERVICE, …),
+// its limits from the OpenTelemetry ones (see the package documentation);
+// a malformed limit variable is ignored here (tracing.Open reports it).
 func New(opts ...Option) *Backend {
-	return newBackend(tracing.Settings{}, opts)
+	b, _ := newBackend(tracing.Settings{}, opts)
+	return b
 }
 
-func newBackend(s tracing.Settings, opts []Option) *Backend {
+func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 	c := config{w: os.Stderr, maxSpans: 1000, maxTraces: 1000, traceTimeout: 30 * time.Second, now: time.Now}
 	for _, o := range opts {
 		if o != nil {
@@ -114,12 +130,25 @@ func newBackend(s tracing.Settings, opts []Option) *Backend {
 	} else {
 		b.color = isTerminal(c.w) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 	}
-	so := sdk.Options{OnEnd: b.onEnd, SampleRatio: c.sampleRatio, MaxValueLen: c.maxValueLen}
+	lim, _, err := sdk.LimitsFromEnv(sdk.DefaultLimits)
+	if err != nil {
+		lim = sdk.DefaultLimits
+	}
+	setIf := func(dst *int, v *int) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setIf(&lim.AttrValueLen, c.maxValueLen)
+	setIf(&lim.Attrs, c.maxAttrs)
+	setIf(&lim.Events, c.maxEvents)
+	so := sdk.Options{OnEnd: b.onEnd, SampleRatio: c.sampleRatio, MaxValueLen: lim.AttrValueLen,
+		MaxAttrs: lim.Attrs, MaxEvents: lim.Events, MaxEventAttrs: lim.AttrsPerEvent}
 	if c.format == FormatTree {
 		so.OnStart = b.onStart
 	}
 	b.Backend = sdk.New(so)
-	return b
+	return b, err
 }
 
 func isTerminal(w io.Writer) bool {
@@ -139,7 +168,11 @@ func init() {
 				opts = append(opts, o)
 			}
 		}
-		return newBackend(s, opts), nil
+		b, err := newBackend(s, opts)
+		if err != nil {
+			return nil, fmt.Errorf("console: %w", err)
+		}
+		return b, nil
 	})
 }
 

@@ -23,7 +23,13 @@
 // at most 1000 unfinished traces are held (WithMaxTraces; past it the oldest
 // is written early, with a note), and a trace with spans still running is
 // written with a note after 30 s without activity (WithTraceTimeout).
-// Shutdown writes whatever is left.
+// Shutdown writes whatever is left. A span keeps 128 attributes and 128
+// events and string values of 25000 characters at most (WithMaxAttributes,
+// WithMaxEvents, WithMaxValueLen, or the OpenTelemetry variables
+// OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+// OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, OTEL_ATTRIBUTE_COUNT_LIMIT and
+// OTEL_SPAN_EVENT_COUNT_LIMIT). Stats counts the spans ended and those
+// dropped because they ended after Shutdown.
 //
 // Output goes to standard error (WithWriter), in colour only when that is a
 // terminal and NO_COLOR is unset (WithColor forces it). WithFormat(FormatJSON)

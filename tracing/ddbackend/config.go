@@ -14,6 +14,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
 )
 
@@ -38,6 +39,8 @@ type settings struct {
 	log128    bool // DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED
 	enabled   bool // DD_TRACE_ENABLED (or OTEL_TRACES_EXPORTER=none)
 	dbService *string
+
+	lim sdk.Limits // what a span keeps (negative: no limit)
 }
 
 // Defaults, as dd-trace-go's.
@@ -109,6 +112,17 @@ func resolve(c *config, s tracing.Settings) (settings, error) {
 	add(err)
 	st.spanRules, err = countRules("DD_SPAN_SAMPLING_RULES")
 	add(err)
+
+	st.lim, _, err = sdk.LimitsFromEnv(sdk.DefaultLimits)
+	add(err)
+	for _, o := range []struct {
+		dst *int
+		v   *int
+	}{{&st.lim.AttrValueLen, c.valueLen}, {&st.lim.Attrs, c.attrCount}, {&st.lim.Events, c.eventCount}} {
+		if o.v != nil {
+			*o.dst = *o.v
+		}
+	}
 
 	st.inject, err = resolveStyles("DD_TRACE_PROPAGATION_STYLE_INJECT")
 	add(err)

@@ -55,7 +55,8 @@ type Backend struct {
 	tr *agentTransport
 
 	closed  atomic.Bool
-	ended   atomic.Uint64 // spans ended and handed to dd-trace-go
+	drained atomic.Bool   // dd-trace-go's Stop returned: every upload finished
+	ended   atomic.Uint64 // spans ended and handed to dd-trace-go (sampled out aside)
 	late    atomic.Uint64 // spans ended after Shutdown began
 	flushMu sync.RWMutex  // ForceFlush (read) vs Stop (write): dd's Flush blocks forever after Stop
 
@@ -173,6 +174,7 @@ func (b *Backend) Shutdown(ctx context.Context) error {
 				active = nil
 			}
 			activeMu.Unlock()
+			b.drained.Store(true)
 			b.tr.abort(errShutdown)
 			b.tr.CloseIdleConnections()
 		}()
@@ -246,18 +248,28 @@ func (b *Backend) Summary() tracing.Summary {
 }
 
 // Stats implements tracing.StatsReporter. dd-trace-go counts its own drops
-// (a full payload queue, unsampled traces dropped in the client) only in
-// internal counters and dogstatsd metrics, so the backend counts what it
-// sees: Ended are spans ended through the facade; Exported are spans in
-// uploads the agent accepted (this includes spans started with
-// dd-trace-go's own API in the process); Dropped are spans in uploads that
-// failed and spans that ended after Shutdown began.
+// (its payload queue of 1000 traces full, a trace over 100,000 spans) only
+// in internal counters and logs, so the backend counts what it sees: Ended
+// are spans ended through the facade (those their trace's sampling
+// priority drops aside); Exported are spans in uploads the agent accepted
+// (this includes spans started with dd-trace-go's own API in the process);
+// Dropped are spans in uploads that failed, spans that ended after
+// Shutdown began, and, once Shutdown has let dd-trace-go finish, the spans
+// that ended but were never uploaded: dropped from the full queue, or
+// part of a trace still unfinished at Shutdown (dd-trace-go sends whole
+// traces). That last count is exact when only the facade starts spans, a
+// lower bound when dd-trace-go's own API adds spans to the uploads.
 func (b *Backend) Stats() tracing.Stats {
-	return tracing.Stats{
+	drained := b.drained.Load()
+	st := tracing.Stats{
 		Ended:    b.ended.Load(),
 		Exported: b.tr.exported.Load(),
 		Dropped:  b.tr.failed.Load() + b.late.Load(),
 	}
+	if done := st.Exported + b.tr.failed.Load(); drained && st.Ended > done {
+		st.Dropped += st.Ended - done
+	}
+	return st
 }
 
 // FormatIDs implements tracing.IDFormatter for Datadog log correlation

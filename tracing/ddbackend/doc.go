@@ -44,6 +44,12 @@
 //	DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED   FormatIDs' trace id form (default false here)
 //	DD_TAGS, DD_TRACE_DEBUG, DD_TRACE_ENABLED, DD_TRACE_STARTUP_LOGS, DD_RUNTIME_METRICS_ENABLED,
 //	DD_INSTRUMENTATION_TELEMETRY_ENABLED, DD_REMOTE_CONFIGURATION_ENABLED, …  as in dd-trace-go
+//	OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT   characters kept of a
+//	                                 string value (default 25000, what the agent keeps of a tag)
+//	OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, OTEL_ATTRIBUTE_COUNT_LIMIT, OTEL_SPAN_EVENT_COUNT_LIMIT,
+//	OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT  attributes, events, attributes per event a span keeps
+//	                                 (default 128 each); the OpenTelemetry names, the only standard
+//	                                 ones, honoured here too (options win: WithAttributeValueLengthLimit, …)
 //
 // Summary reports the service, environment, version, agent URL, sampling
 // and propagation styles for the startup line tracing.FromEnv prints.
@@ -126,8 +132,18 @@
 // agent through its own http.RoundTripper so that, when Shutdown's ctx
 // expires, it cancels the requests under way and Stop's goroutines end.
 // ForceFlush flushes and waits for the uploads. Stats counts spans ended,
-// spans in uploads the agent accepted, and spans lost (failed uploads,
-// spans ended after Shutdown); dd-trace-go's own drops (a full queue) are
-// only in its logs and dogstatsd metrics. FormatIDs gives Datadog's log
+// spans in uploads the agent accepted, and spans lost: failed uploads
+// (agent down, 5xx, 429, 413), spans ended after Shutdown, and, once
+// Shutdown has let dd-trace-go finish, spans that ended but were never
+// uploaded. dd-trace-go queues at most 1000 traces (a constant) and drops,
+// telling only its logs, the traces of a burst that outruns its encoder;
+// they are counted there. A trace of many spans (a batch job) is one
+// queue entry and never overflows it. FormatIDs gives Datadog's log
 // correlation ids.
+//
+// dd-trace-go sends every value whole: the backend cuts string values to
+// 25000 characters (WithAttributeValueLengthLimit) and keeps 128
+// attributes and events per span (WithAttributeCountLimit,
+// WithEventCountLimit), so that a huge value neither holds memory nor
+// makes the agent refuse the payload, and with it every trace it holds.
 package ddbackend

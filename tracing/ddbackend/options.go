@@ -20,6 +20,9 @@ type config struct {
 	agentTimeout          time.Duration
 	dbService             *string
 	startOpts             []tracer.StartOption
+	valueLen              *int
+	attrCount             *int
+	eventCount            *int
 }
 
 // WithService sets the service name (DD_SERVICE).
@@ -69,3 +72,24 @@ func WithDatabaseService(name string) Option { return func(c *config) { c.dbServ
 func WithStartOptions(opts ...tracer.StartOption) Option {
 	return func(c *config) { c.startOpts = append(c.startOpts, opts...) }
 }
+
+// WithAttributeValueLengthLimit truncates string attribute values (and the
+// strings of string slices, error messages and stacks, event attributes,
+// the status description) to n characters, over
+// OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT and OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT.
+// The default is 25000, what the Datadog agent keeps of a tag value
+// (dd-trace-go itself sends everything); a negative n means no limit.
+func WithAttributeValueLengthLimit(n int) Option { return func(c *config) { c.valueLen = &n } }
+
+// WithAttributeCountLimit sets how many attributes (tags) the facade sets
+// on a span, over OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT and
+// OTEL_ATTRIBUTE_COUNT_LIMIT (default 128; negative: no limit). Setting a
+// key again does not count, with one approximation that keeps ordinary
+// spans free of bookkeeping: a span that gets more than n/2 attribute
+// writes keeps at least n/2 and at most n distinct keys.
+func WithAttributeCountLimit(n int) Option { return func(c *config) { c.attrCount = &n } }
+
+// WithEventCountLimit sets how many events a span keeps, over
+// OTEL_SPAN_EVENT_COUNT_LIMIT (default 128; negative: no limit); later
+// events are dropped.
+func WithEventCountLimit(n int) Option { return func(c *config) { c.eventCount = &n } }

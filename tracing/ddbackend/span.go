@@ -9,6 +9,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
+	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
 )
 
@@ -51,6 +52,12 @@ type span struct {
 	url       *urlParts
 
 	svc atomic.Pointer[string] // the span's service (nil if unknown), read by children
+
+	// Limits (see admit): attribute writes and events so far, and the
+	// keys written once the free writes are used up (guarded by mu).
+	writes atomic.Int32
+	events atomic.Int32
+	late   map[string]struct{}
 }
 
 // starter holds the StartSpanConfig handed to tracer.StartSpan, with the
@@ -83,7 +90,9 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 		pnode, local, pctx = parentOf(ctx)
 	}
 	n := &span{Context: ctx, b: b, name: name, kind: cfg.Kind}
-	opName, resource, spanType, service := name, cfg.Resource, cfg.Type, cfg.Service
+	vl := b.s.lim.AttrValueLen
+	opName, resource, spanType, service := name, sdk.TruncateString(cfg.Resource, vl),
+		sdk.TruncateString(cfg.Type, vl), sdk.TruncateString(cfg.Service, vl)
 	if resource != "" {
 		n.flags |= fResource
 	}
@@ -289,8 +298,15 @@ func (n *span) SetAttrs(attrs tracing.Attrs) {
 }
 
 func (n *span) setAttrs(attrs *tracing.Attrs, atStart bool) {
+	vl := n.b.s.lim.AttrValueLen
 	for i := range attrs.Len() {
 		a := attrs.At(i)
+		if !n.admit(a.Key) {
+			continue
+		}
+		if sdk.Truncated(a.Value, vl) {
+			a.Value = sdk.TruncateValue(a.Value, vl)
+		}
 		key, act := mapKey(a.Key)
 		if act == actTag {
 			if v, ok := toDD(a.Value); ok {
@@ -300,6 +316,35 @@ func (n *span) setAttrs(attrs *tracing.Attrs, atStart bool) {
 		}
 		n.special(key, act, a.Value, atStart)
 	}
+}
+
+// admit reports whether the attribute key may be set under the attribute
+// count limit n. Keeping every key would cost every span a set; instead
+// the first n/2 writes are free (they cannot make more than n/2 keys), and
+// after them a set of the keys written since admits at most n-n/2 keys,
+// and any key in it again. A span thus keeps at most n keys, at least n/2,
+// and never loses the update of a key it keeps setting (a progress count).
+func (n *span) admit(key string) bool {
+	limit := n.b.s.lim.Attrs
+	if limit < 0 {
+		return true
+	}
+	if int(n.writes.Add(1)) <= limit/2 {
+		return true
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, ok := n.late[key]; ok {
+		return true
+	}
+	if len(n.late) >= limit-limit/2 {
+		return false
+	}
+	if n.late == nil {
+		n.late = make(map[string]struct{})
+	}
+	n.late[key] = struct{}{}
+	return true
 }
 
 // special handles the keys that change more than a tag.
@@ -410,6 +455,10 @@ func (n *span) AddEvent(name string, t time.Time, attrs tracing.Attrs) {
 	if n.ended.Load() {
 		return
 	}
+	lim := &n.b.s.lim
+	if lim.Events >= 0 && int(n.events.Add(1)) > lim.Events {
+		return
+	}
 	opts := make([]tracer.SpanEventOption, 0, 2)
 	if !t.IsZero() {
 		opts = append(opts, tracer.WithSpanEventTimestamp(t))
@@ -418,6 +467,12 @@ func (n *span) AddEvent(name string, t time.Time, attrs tracing.Attrs) {
 		m := make(map[string]any, attrs.Len())
 		for i := range attrs.Len() {
 			a := attrs.At(i)
+			if lim.AttrsPerEvent >= 0 && len(m) >= lim.AttrsPerEvent {
+				break
+			}
+			if sdk.Truncated(a.Value, lim.AttrValueLen) {
+				a.Value = sdk.TruncateValue(a.Value, lim.AttrValueLen)
+			}
 			if v, ok := toEventValue(a.Value); ok {
 				m[a.Key] = v
 			}
@@ -434,10 +489,11 @@ func (n *span) RecordError(info tracing.ErrorInfo) {
 	if n.ended.Load() {
 		return
 	}
-	n.dd.SetTag(ext.ErrorMsg, info.Message)
-	n.dd.SetTag(ext.ErrorType, info.Type)
+	vl := n.b.s.lim.AttrValueLen
+	n.dd.SetTag(ext.ErrorMsg, sdk.TruncateString(info.Message, vl))
+	n.dd.SetTag(ext.ErrorType, sdk.TruncateString(info.Type, vl))
 	if info.Stack != "" {
-		n.dd.SetTag(ext.ErrorStack, info.Stack)
+		n.dd.SetTag(ext.ErrorStack, sdk.TruncateString(info.Stack, vl))
 	}
 }
 
@@ -460,7 +516,7 @@ func (n *span) SetStatus(code tracing.StatusCode, desc string) {
 	case tracing.StatusError:
 		n.dd.SetTag(ext.Error, boolTrue)
 		if desc != "" {
-			n.dd.SetTag(ext.ErrorMsg, desc)
+			n.dd.SetTag(ext.ErrorMsg, sdk.TruncateString(desc, n.b.s.lim.AttrValueLen))
 		}
 	case tracing.StatusOK:
 		if prev == tracing.StatusError {
@@ -488,9 +544,20 @@ func (n *span) End(t time.Time) {
 	} else {
 		n.dd.Finish(tracer.FinishTime(t))
 	}
-	if n.b.closed.Load() {
+	switch {
+	case n.b.closed.Load():
 		n.b.late.Add(1)
-	} else {
+	case sampledOut(n.dd):
+		// Dropped by sampling, not lost: the transport does not count
+		// such spans either.
+	default:
 		n.b.ended.Add(1)
 	}
+}
+
+// sampledOut reports whether the span's trace has a sampling priority that
+// drops it (0 or less).
+func sampledOut(dd *tracer.Span) bool {
+	p, ok := dd.Context().SamplingPriority()
+	return ok && p <= 0
 }

@@ -120,8 +120,10 @@ func readBody(req *http.Request) ([]byte, error) {
 }
 
 // countSpans counts the spans of a v0.4 payload (an array of traces, each
-// an array of spans) without decoding them. A payload it cannot read
-// counts as zero.
+// an array of spans) that their trace's sampling priority keeps: a chunk
+// whose spans carry _sampling_priority_v1 <= 0 is sent only for the
+// agent's statistics and dropped there, as sampling decided. A payload it
+// cannot read counts as zero (what was read before the error counts).
 func countSpans(b []byte) uint64 {
 	n, b, err := msgp.ReadArrayHeaderBytes(b)
 	if err != nil {
@@ -133,15 +135,69 @@ func countSpans(b []byte) uint64 {
 		if m, b, err = msgp.ReadArrayHeaderBytes(b); err != nil {
 			return spans
 		}
-		spans += uint64(m)
+		keep := true
 		for range m {
-			if b, err = msgp.Skip(b); err != nil {
+			var p float64
+			var has bool
+			if p, has, b, err = spanPriority(b); err != nil {
 				return spans
 			}
+			if has && p <= 0 {
+				keep = false
+			}
+		}
+		if keep {
+			spans += uint64(m)
 		}
 	}
 	return spans
 }
+
+// spanPriority reads one encoded span and returns its
+// _sampling_priority_v1 metric, if it has one.
+func spanPriority(b []byte) (p float64, has bool, rest []byte, err error) {
+	var fields uint32
+	if fields, b, err = msgp.ReadMapHeaderBytes(b); err != nil {
+		return 0, false, b, err
+	}
+	for range fields {
+		var key []byte
+		if key, b, err = msgp.ReadMapKeyZC(b); err != nil {
+			return 0, false, b, err
+		}
+		if string(key) != "metrics" || msgp.IsNil(b) {
+			if b, err = msgp.Skip(b); err != nil {
+				return 0, false, b, err
+			}
+			continue
+		}
+		var n uint32
+		if n, b, err = msgp.ReadMapHeaderBytes(b); err != nil {
+			return 0, false, b, err
+		}
+		for range n {
+			var k []byte
+			if k, b, err = msgp.ReadMapKeyZC(b); err != nil {
+				return 0, false, b, err
+			}
+			if string(k) != samplingPriorityKey {
+				if b, err = msgp.Skip(b); err != nil {
+					return 0, false, b, err
+				}
+				continue
+			}
+			if p, b, err = msgp.ReadFloat64Bytes(b); err != nil {
+				return 0, false, b, err
+			}
+			has = true
+		}
+	}
+	return p, has, b, nil
+}
+
+// samplingPriorityKey is the metric that carries a trace's sampling
+// priority in a payload.
+const samplingPriorityKey = "_sampling_priority_v1"
 
 // releasingBody releases the request's context when the response body is
 // closed, so that reading the body is not cut short.

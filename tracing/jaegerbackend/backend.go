@@ -20,6 +20,7 @@ import (
 	"github.com/uber/jaeger-client-go/utils"
 	"github.com/uber/jaeger-lib/metrics"
 
+	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
 )
 
@@ -38,6 +39,7 @@ type Backend struct {
 	injectW3C    bool
 
 	counts  counts
+	lim     limits
 	sender  *sender // nil with WithReporter
 	rt      *boundRT
 	idle    interface{ CloseIdleConnections() }
@@ -79,7 +81,11 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{}
+	lim, err := resolveLimits(&o)
+	if err != nil {
+		return nil, fmt.Errorf("jaeger: %w", err)
+	}
+	b := &Backend{lim: lim}
 	b.life, b.endLife = context.WithCancel(context.Background())
 	for _, f := range o.formats {
 		b.injectJaeger = b.injectJaeger || f == FormatJaeger
@@ -154,6 +160,7 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 		jaeger.TracerOptions.Logger(logger),
 		jaeger.TracerOptions.CustomHeaderKeys(b.headers),
 		jaeger.TracerOptions.Gen128Bit(true),
+		jaeger.TracerOptions.MaxTagValueLength(b.lim.maxTagBytes()),
 		jaeger.TracerOptions.Injector(opentracing.HTTPHeaders, b.codecHTTP),
 		jaeger.TracerOptions.Extractor(opentracing.HTTPHeaders, b.codecHTTP),
 		jaeger.TracerOptions.Injector(opentracing.TextMap, textCodec),
@@ -220,7 +227,7 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	if b.tracer == nil {
 		return ctx, tracing.Span{}
 	}
-	n := &span{Context: ctx, kind: cfg.Kind}
+	n := &span{Context: ctx, kind: cfg.Kind, b: b}
 	var parent jaeger.SpanContext
 	var traceState string
 	var bag tracing.Baggage
@@ -260,13 +267,13 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	}
 	n.js = js
 	if cfg.Resource != "" {
-		js.SetTag(tracing.KeyResource, cfg.Resource)
+		js.SetTag(tracing.KeyResource, sdk.TruncateString(cfg.Resource, b.lim.tagLen))
 	}
 	if cfg.Service != "" {
-		js.SetTag(tracing.KeyService, cfg.Service)
+		js.SetTag(tracing.KeyService, sdk.TruncateString(cfg.Service, b.lim.tagLen))
 	}
 	if cfg.Type != "" {
-		js.SetTag(tracing.KeySpanType, cfg.Type)
+		js.SetTag(tracing.KeySpanType, sdk.TruncateString(cfg.Type, b.lim.tagLen))
 	}
 	if cfg.Attrs.Len() > 0 {
 		n.setTags(&cfg.Attrs)

@@ -39,12 +39,21 @@
 //	JAEGER_SAMPLING_ENDPOINT      remote sampler's URL (default http://<agent host>:5778/sampling)
 //	JAEGER_SAMPLER_MAX_OPERATIONS, JAEGER_SAMPLER_REFRESH_INTERVAL
 //	JAEGER_TAGS                   process tags: key=value,key=${ENV_VAR:default}
-//	JAEGER_REPORTER_MAX_QUEUE_SIZE, JAEGER_REPORTER_FLUSH_INTERVAL, JAEGER_REPORTER_LOG_SPANS,
+//	JAEGER_REPORTER_MAX_QUEUE_SIZE  spans queued for sending (default 16384 here, see
+//	                              DefaultQueueSize; jaeger-client-go's is 100)
+//	JAEGER_REPORTER_FLUSH_INTERVAL, JAEGER_REPORTER_LOG_SPANS,
 //	JAEGER_REPORTER_ATTEMPT_RECONNECTING_DISABLED, JAEGER_REPORTER_ATTEMPT_RECONNECT_INTERVAL
 //	JAEGER_RPC_METRICS            RPC metrics through WithMetricsFactory's factory
 //	JAEGER_DISABLED               true: record nothing, still forward extracted contexts
 //	JAEGER_PROPAGATION            formats Inject writes: jaeger, w3c or both (default both);
 //	                              a polytrace addition named as jaeger's Java client names it
+//	OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT   characters kept of
+//	                              tags and log fields (default: 256 for tags, as jaeger-client-go,
+//	                              and DefaultLogFieldLength for log fields, which it does not limit)
+//	OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, OTEL_ATTRIBUTE_COUNT_LIMIT, OTEL_SPAN_EVENT_COUNT_LIMIT,
+//	OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT  tag writes, events, fields per event a span keeps (default
+//	                              128 each); the OpenTelemetry names, honoured here too (options
+//	                              win: WithAttributeValueLengthLimit, …)
 //
 // The environment and version (tracing.WithEnvironment and
 // tracing.WithVersion, else DD_ENV / DD_VERSION, OTEL_RESOURCE_ATTRIBUTES
@@ -145,5 +154,8 @@
 // jaeger-client-go's reporter_spans{result=dropped} metric, counted by a
 // metrics factory that still forwards to the one WithMetricsFactory
 // gives), too large for one UDP datagram, not sent, or ended after
-// Shutdown.
+// Shutdown. Over UDP "exported" means sent without error: a datagram to an
+// agent that is down is lost unseen. The queue holds DefaultQueueSize
+// spans unless JAEGER_REPORTER_MAX_QUEUE_SIZE says otherwise: a program may
+// end ten thousand spans in a burst and shut down without losing one.
 package jaegerbackend

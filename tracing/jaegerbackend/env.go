@@ -74,6 +74,9 @@ func loadConfig(s tracing.Settings, o *options) (*config.Configuration, envconf.
 	if id.Version != "" && !hasTag(cfg, TagVersion, "version") {
 		cfg.Tags = append(cfg.Tags, tag(TagVersion, id.Version))
 	}
+	if cfg.Reporter != nil && cfg.Reporter.QueueSize == 0 {
+		cfg.Reporter.QueueSize = DefaultQueueSize
+	}
 	for _, f := range o.configure {
 		f(cfg)
 	}

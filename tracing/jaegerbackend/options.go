@@ -25,6 +25,9 @@ type options struct {
 	service     string
 	environment string
 	version     string
+	valueLen    *int
+	attrCount   *int
+	eventCount  *int
 }
 
 // WithLogger makes jaeger-client-go log through l (reporter errors, sampler
@@ -51,8 +54,9 @@ func WithReporter(r jaeger.Reporter) Option { return func(o *options) { o.report
 // WithConfig edits jaeger-client-go's configuration after it was read from
 // the environment (config.FromEnv) and before the tracer is built: the
 // escape hatch for settings without a variable (reporter HTTP headers,
-// header names, maximum tag length, …). The backend still overrides
-// Gen128Bit (always on) and installs its own propagation codecs.
+// header names, …; the tag length is WithAttributeValueLengthLimit). The
+// backend still overrides Gen128Bit (always on) and installs its own
+// propagation codecs.
 func WithConfig(f func(*config.Configuration)) Option {
 	return func(o *options) {
 		if f != nil {
@@ -84,6 +88,28 @@ func WithEnvironment(env string) Option { return func(o *options) { o.environmen
 // WithVersion sets the service version, recorded as the process tag
 // service.version.
 func WithVersion(v string) Option { return func(o *options) { o.version = v } }
+
+// WithAttributeValueLengthLimit truncates string attribute values (tags,
+// and the strings of string slices) and the fields of events and error
+// logs to n characters, over OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT and
+// OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT; a negative n means no limit. By
+// default tags keep jaeger-client-go's 256 characters and log fields
+// (which jaeger-client-go does not limit) DefaultLogFieldLength, so that
+// an error's stack trace survives while the span still fits in one UDP
+// datagram.
+func WithAttributeValueLengthLimit(n int) Option { return func(o *options) { o.valueLen = &n } }
+
+// WithAttributeCountLimit sets how many attribute writes a span keeps,
+// over OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT and OTEL_ATTRIBUTE_COUNT_LIMIT
+// (default 128; negative: no limit). jaeger-client-go appends a tag for
+// every write, a key set again included, so the limit counts writes: the
+// later ones are dropped.
+func WithAttributeCountLimit(n int) Option { return func(o *options) { o.attrCount = &n } }
+
+// WithEventCountLimit sets how many events (AddEvent and RecordError logs)
+// a span keeps, over OTEL_SPAN_EVENT_COUNT_LIMIT (default 128; negative: no
+// limit); later ones are dropped.
+func WithEventCountLimit(n int) Option { return func(o *options) { o.eventCount = &n } }
 
 // Format is a propagation format the backend can inject.
 type Format string

@@ -11,6 +11,7 @@ import (
 	"github.com/opentracing/opentracing-go/log"
 	"github.com/uber/jaeger-client-go"
 
+	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
 )
 
@@ -27,7 +28,7 @@ type span struct {
 
 	js *jaeger.Span
 	// x holds what only some spans need, nil until needed: the node stays
-	// small (80 bytes), and End need not lock when it is nil.
+	// small (96 bytes), and End need not lock when it is nil.
 	x atomic.Pointer[spanExtra]
 
 	// The arguments of jaeger's StartSpan, which the span itself applies
@@ -39,6 +40,9 @@ type span struct {
 	hasRef bool
 
 	ended atomic.Bool
+	// Attribute writes and events so far, for the count limits.
+	writes, events atomic.Int32
+	b              *Backend
 }
 
 // spanExtra holds what only some spans need.
@@ -182,22 +186,49 @@ func (n *span) SetAttrs(attrs tracing.Attrs) {
 }
 
 func (n *span) setTags(attrs *tracing.Attrs) {
+	lim := &n.b.lim
 	for i := range attrs.Len() {
+		if lim.attrs >= 0 && int(n.writes.Add(1)) > lim.attrs {
+			return
+		}
 		a := attrs.At(i)
+		if sdk.Truncated(a.Value, lim.tagLen) {
+			a.Value = sdk.TruncateValue(a.Value, lim.tagLen)
+		}
 		n.js.SetTag(tagKey(a.Key, n.kind), tagValue(a.Key, a.Value))
 	}
 }
 
+// admitEvent reports whether the event count limit lets one more event
+// (or error log) in.
+func (n *span) admitEvent() bool {
+	l := n.b.lim.events
+	return l < 0 || int(n.events.Add(1)) <= l
+}
+
+// logFields converts an event's attributes, within the limits.
+func (n *span) logFields(fields []log.Field, attrs *tracing.Attrs) []log.Field {
+	lim := &n.b.lim
+	for i := range attrs.Len() {
+		if lim.eventFields >= 0 && i >= lim.eventFields {
+			break
+		}
+		a := attrs.At(i)
+		if sdk.Truncated(a.Value, lim.logLen) {
+			a.Value = sdk.TruncateValue(a.Value, lim.logLen)
+		}
+		fields = append(fields, logField(a.Key, a.Value))
+	}
+	return fields
+}
+
 func (n *span) AddEvent(name string, t time.Time, attrs tracing.Attrs) {
-	if n.ended.Load() || !n.sampled() {
+	if n.ended.Load() || !n.sampled() || !n.admitEvent() {
 		return
 	}
 	fields := make([]log.Field, 0, attrs.Len()+1)
 	fields = append(fields, log.String(fieldEvent, name))
-	for i := range attrs.Len() {
-		a := attrs.At(i)
-		fields = append(fields, logField(a.Key, a.Value))
-	}
+	fields = n.logFields(fields, &attrs)
 	if t.IsZero() {
 		n.js.LogFields(fields...)
 		return
@@ -213,17 +244,19 @@ func (n *span) AddEvent(name string, t time.Time, attrs tracing.Attrs) {
 }
 
 func (n *span) RecordError(info tracing.ErrorInfo) {
-	if n.ended.Load() || !n.sampled() {
+	if n.ended.Load() || !n.sampled() || !n.admitEvent() {
 		return
 	}
+	ll := n.b.lim.logLen
+	msg := sdk.TruncateString(info.Message, ll)
 	fields := make([]log.Field, 0, 5)
 	fields = append(fields,
 		log.String(fieldEvent, eventError),
-		log.String(fieldErrorObj, info.Message),
-		log.String(fieldErrorKind, info.Type),
-		log.String(fieldMessage, info.Message))
+		log.String(fieldErrorObj, msg),
+		log.String(fieldErrorKind, sdk.TruncateString(info.Type, ll)),
+		log.String(fieldMessage, msg))
 	if info.Stack != "" {
-		fields = append(fields, log.String(fieldStack, info.Stack))
+		fields = append(fields, log.String(fieldStack, sdk.TruncateString(info.Stack, ll)))
 	}
 	n.js.LogFields(fields...)
 }
@@ -247,7 +280,7 @@ func (n *span) SetStatus(code tracing.StatusCode, desc string) {
 	x.status = code
 	x.desc = ""
 	if code == tracing.StatusError {
-		x.desc = desc
+		x.desc = sdk.TruncateString(desc, n.b.lim.tagLen)
 	}
 }
 

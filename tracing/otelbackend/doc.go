@@ -46,11 +46,15 @@
 //	OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION gzip or none
 //	OTEL_PROPAGATORS                      tracecontext, baggage, b3, b3multi, jaeger, xray, ottrace,
 //	                                      datadog (extract-only, this package), none
-//	OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT (ms), OTEL_BSP_MAX_QUEUE_SIZE,
+//	OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT (ms), OTEL_BSP_MAX_QUEUE_SIZE (default
+//	16384 here, see DefaultMaxQueueSize; the specification's is 2048),
 //	OTEL_BSP_MAX_EXPORT_BATCH_SIZE (at most the queue size)
-//	OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, OTEL_SPAN_EVENT_COUNT_LIMIT,
-//	OTEL_SPAN_LINK_COUNT_LIMIT, OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT, OTEL_LINK_ATTRIBUTE_COUNT_LIMIT,
-//	OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_ATTRIBUTE_COUNT_LIMIT (the SDK applies them)
+//	OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT   characters; default
+//	                                      25000 here (the specification has no limit), applied to
+//	                                      event attributes and the status description too
+//	OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, OTEL_ATTRIBUTE_COUNT_LIMIT, OTEL_SPAN_EVENT_COUNT_LIMIT,
+//	OTEL_SPAN_LINK_COUNT_LIMIT, OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT, OTEL_LINK_ATTRIBUTE_COUNT_LIMIT
+//	                                      (default 128 each; the SDK applies them)
 //
 // The OTLP exporters also read the TLS files named by
 // OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE, CLIENT_CERTIFICATE and
@@ -157,6 +161,9 @@
 // after Shutdown, and spans the batch processor dropped, which the SDK does
 // not report: those are counted at each ForceFlush, as a lower bound while
 // spans keep ending, and exactly once Shutdown has drained the processor).
+// The queue holds DefaultMaxQueueSize spans unless OTEL_BSP_MAX_QUEUE_SIZE
+// or WithBatchOptions say otherwise: a program may end ten thousand spans
+// in a burst and shut down without losing one.
 //
 // One SDK feature does not pass through the facade: a span ended by a
 // deferred span.End while the goroutine panics gets no automatic

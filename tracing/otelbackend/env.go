@@ -221,7 +221,7 @@ func checkBatchAndLimits() error {
 			vals[name] = n
 		}
 	}
-	queue := sdktrace.DefaultMaxQueueSize
+	queue := DefaultMaxQueueSize
 	if q, ok := vals["OTEL_BSP_MAX_QUEUE_SIZE"]; ok {
 		queue = q
 	}

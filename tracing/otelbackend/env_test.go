@@ -51,7 +51,7 @@ func TestBadEnvironment(t *testing.T) {
 		{"unknown propagator", map[string]string{"OTEL_PROPAGATORS": "tracecontext,w3c"}, `unknown propagators ["w3c"]`},
 		{"queue size zero", map[string]string{"OTEL_BSP_MAX_QUEUE_SIZE": "0"}, "OTEL_BSP_MAX_QUEUE_SIZE"},
 		{"batch over queue", map[string]string{"OTEL_BSP_MAX_QUEUE_SIZE": "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "200"}, "must not exceed the queue size 100"},
-		{"batch over default queue", map[string]string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "4096"}, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"},
+		{"batch over default queue", map[string]string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "20000"}, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"},
 		{"schedule delay", map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "5s"}, "OTEL_BSP_SCHEDULE_DELAY"},
 		{"export timeout", map[string]string{"OTEL_BSP_EXPORT_TIMEOUT": "-1"}, "OTEL_BSP_EXPORT_TIMEOUT"},
 		{"attribute count limit", map[string]string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "ten"}, "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"},

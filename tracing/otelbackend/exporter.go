@@ -208,9 +208,17 @@ func (b *Backend) Stats() tracing.Stats {
 	s := &b.stats
 	drained := s.drained.Load()
 	ended, exported, failed := s.ended.Load(), s.exported.Load(), s.failed.Load()
-	lost := s.lost.Load()
-	if drained && ended > exported+failed {
-		lost = max(lost, ended-exported-failed)
+	// Spans neither exported nor failed are queued, being exported, or
+	// were dropped from the full queue: lost is a lower bound of the
+	// latter while the processor runs, and all of them once it has
+	// drained.
+	var unaccounted uint64
+	if ended > exported+failed {
+		unaccounted = ended - exported - failed
+	}
+	lost := min(s.lost.Load(), unaccounted)
+	if drained {
+		lost = unaccounted
 	}
 	return tracing.Stats{Ended: ended, Exported: exported, Dropped: failed + lost + s.late.Load()}
 }

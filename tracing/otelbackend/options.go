@@ -67,13 +67,19 @@ func WithPropagator(p propagation.TextMapPropagator) Option {
 }
 
 // WithSpanLimits sets the span limits instead of the OTEL_*_LIMIT
-// variables (see sdktrace.WithSpanLimits for how zero fields are treated).
+// variables. A zero field keeps its default (the SDK's, and 25000
+// characters for the attribute value length, which the SDK does not
+// limit); a negative one means no limit. The value length limit also
+// applies to event attributes (exception messages and stack traces
+// included) and to the status description, which the SDK does not
+// truncate.
 func WithSpanLimits(l sdktrace.SpanLimits) Option {
 	return func(c *config) { c.limits = &l }
 }
 
 // WithBatchOptions configures the batch span processor; the options are
-// applied after the OTEL_BSP_* variables.
+// applied after the OTEL_BSP_* variables and the backend's default queue
+// size (DefaultMaxQueueSize, when OTEL_BSP_MAX_QUEUE_SIZE is unset).
 func WithBatchOptions(opts ...sdktrace.BatchSpanProcessorOption) Option {
 	return func(c *config) { c.batch = append(c.batch, opts...) }
 }

@@ -32,9 +32,10 @@ type Backend struct {
 	interop *interopProvider
 	summary tracing.Summary
 
-	closed atomic.Bool
-	stats  stats
-	stop   context.CancelFunc // aborts exports still running after Shutdown
+	closed   atomic.Bool
+	stats    stats
+	stop     context.CancelFunc // aborts exports still running after Shutdown
+	valueLen int                // the attribute value length limit (-1: none), for what the SDK does not truncate
 }
 
 var (
@@ -88,7 +89,7 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 // runs before anything is started, and all errors are reported together.
 func build(ctx context.Context, s tracing.Settings, c *config) (*Backend, error) {
 	var errs []error
-	b := &Backend{}
+	b := &Backend{valueLen: -1}
 
 	// Propagation applies whatever provides the spans.
 	switch {
@@ -166,15 +167,15 @@ func build(ctx context.Context, s tracing.Settings, c *config) (*Backend, error)
 		}
 	}
 	b.summary.Destination = plan.destination
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler)}
-	if c.limits != nil {
-		tpOpts = append(tpOpts, sdktrace.WithSpanLimits(*c.limits))
-	}
+	limits := spanLimits(c.limits)
+	b.valueLen = limits.AttributeValueLengthLimit
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler),
+		sdktrace.WithRawSpanLimits(limits)}
 	stopCtx, stop := context.WithCancel(context.Background())
 	b.stop = stop
 	if exp != nil {
 		ce := &countingExporter{next: exp, st: &b.stats, stop: stopCtx}
-		bsp := sdktrace.NewBatchSpanProcessor(ce, c.batch...)
+		bsp := sdktrace.NewBatchSpanProcessor(ce, batchOptions(c.batch)...)
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(&countingProcessor{SpanProcessor: bsp, st: &b.stats}))
 	}
 	b.sdk = sdktrace.NewTracerProvider(tpOpts...)
@@ -236,7 +237,9 @@ func (b *Backend) ForceFlush(ctx context.Context) error {
 	}
 	ended := b.stats.ended.Load()
 	err := b.sdk.ForceFlush(ctx)
-	if err == nil {
+	// After Shutdown began the SDK's ForceFlush returns at once, with
+	// spans still being exported: it then proves nothing.
+	if err == nil && !b.closed.Load() {
 		b.stats.settle(ended)
 	}
 	return err

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
 )
 
@@ -67,7 +68,9 @@ func (s *span) AddEvent(name string, t time.Time, attrs tracing.Attrs) {
 	sc := getScratch()
 	opts := sc.event[:0]
 	if attrs.Len() > 0 {
-		opts = append(opts, sc.option(sc.convert(&attrs, 0)))
+		kvs := sc.convert(&attrs, 0)
+		truncateKVs(kvs, s.b.valueLen)
+		opts = append(opts, sc.option(kvs))
 	}
 	if !t.IsZero() {
 		opts = append(opts, trace.WithTimestamp(t))
@@ -101,6 +104,7 @@ func (s *span) RecordError(info tracing.ErrorInfo) {
 	if info.Stack != "" {
 		kvs = append(kvs, attribute.String(keyExceptionStack, info.Stack))
 	}
+	truncateKVs(kvs, s.b.valueLen)
 	sc.event[0] = sc.option(kvs)
 	s.otel.AddEvent(exceptionEvent, sc.event[:1]...)
 	if info.Type != "" {
@@ -114,7 +118,7 @@ func (s *span) RecordError(info tracing.ErrorInfo) {
 func (s *span) SetStatus(code tracing.StatusCode, description string) {
 	switch code {
 	case tracing.StatusError:
-		s.otel.SetStatus(codes.Error, description)
+		s.otel.SetStatus(codes.Error, sdk.TruncateString(description, s.b.valueLen))
 	case tracing.StatusOK:
 		s.otel.SetStatus(codes.Ok, "")
 	}

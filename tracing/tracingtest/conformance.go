@@ -135,6 +135,9 @@ var conformanceTests = []struct {
 	{"AfterEnd", testAfterEnd},
 	{"BareContext", testBareContext},
 	{"Concurrent", testConcurrent},
+	{"OneSpanManyGoroutines", testOneSpanManyGoroutines},
+	{"Limits", testLimits},
+	{"Lossless", testLossless},
 	{"Shutdown", testShutdown},
 }
 
@@ -677,6 +680,149 @@ func testConcurrent(t *testing.T, s *suite) {
 	}
 }
 
+// testOneSpanManyGoroutines: 100 goroutines use one span at once, each
+// calling every method, End included; the race detector watches. The span
+// is exported once, and nothing panics.
+func testOneSpanManyGoroutines(t *testing.T, s *suite) {
+	const goroutines = 100
+	_, sp := s.tr.Start(context.Background(), "contended")
+	sc := sp.SpanContext()
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			<-start
+			for i := range 10 {
+				sp.SetAttrs(tracing.Int(fmt.Sprintf("g%d", g%20), i), tracing.String("shared", "v"))
+				sp.AddEvent("tick", tracing.Int("g", g))
+				sp.RecordError(fmt.Errorf("failure %d/%d", g, i))
+				sp.SetName(fmt.Sprintf("contended-%d", g%3))
+				sp.SetStatus(tracing.StatusError, "x")
+				_ = sp.IsRecording()
+				_ = sp.SpanContext()
+				if i == 5 {
+					sp.End()
+				}
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	sp.End()
+	_, marker := s.tr.Start(context.Background(), "marker")
+	marker.End()
+	got := s.spans(t, 2)
+	n := 0
+	for _, d := range got {
+		if d.SpanID == sc.SpanID() {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the contended span was exported %d times, want once", n)
+	}
+}
+
+// testLimits: a 10 MB value never reaches the wire whole, in an attribute,
+// an event or an error, and neither that nor a span with a thousand
+// attributes and events breaks the other spans exported with it.
+func testLimits(t *testing.T, s *suite) {
+	big := strings.Repeat("0123456789", 1<<20) // 10 MiB
+	_, sp := s.tr.Start(context.Background(), "big-attr", tracing.WithAttrs(tracing.String("big", big)))
+	sp.SetAttrs(tracing.StringSlice("bigs", []string{"small", big}))
+	sp.End()
+	_, sp = s.tr.Start(context.Background(), "big-event")
+	sp.AddEvent("dump", tracing.String("body", big))
+	sp.End()
+	_, sp = s.tr.Start(context.Background(), "big-error")
+	sp.RecordError(errors.New(big))
+	sp.End()
+	_, sp = s.tr.Start(context.Background(), "many")
+	for i := range 1000 {
+		sp.SetAttrs(tracing.Int(fmt.Sprintf("a%04d", i), i))
+		sp.AddEvent("e", tracing.Int("i", i))
+	}
+	sp.End()
+	for i := range 20 {
+		_, small := s.tr.Start(context.Background(), "neighbour", tracing.WithAttrs(tracing.Int("i", i)))
+		small.End()
+	}
+
+	got := s.spans(t, 24)
+	if n := len(Named(got, "neighbour")); n != 20 {
+		t.Errorf("%d of the 20 spans exported with the big ones arrived", n)
+	}
+	cut := func(what, v string) {
+		t.Helper()
+		switch {
+		case len(v) == len(big):
+			t.Errorf("%s: the 10 MB value reached the wire whole", what)
+		case v == "" || !strings.HasPrefix(big, v):
+			t.Errorf("%s: sent %d bytes that are not a prefix of the value", what, len(v))
+		}
+	}
+	d := one(t, got, "big-attr")
+	v, _ := d.Attr("big")
+	cut("attribute", v.String())
+	if v, _ := d.Attr("bigs"); len(v.String()) >= len(big) {
+		t.Errorf("string slice attribute: %d bytes sent", len(v.String()))
+	}
+	d = one(t, got, "big-event")
+	if e, ok := d.Event("dump"); !ok {
+		t.Error("the event with a big attribute is missing")
+	} else {
+		v, _ := e.Attr("body")
+		cut("event attribute", v.String())
+	}
+	d = one(t, got, "big-error")
+	cut("error message", d.ErrorMessage)
+	d = one(t, got, "many")
+	// Every backend bounds attributes and events per span (128 each by
+	// default); vendors add a few tags of their own.
+	if len(d.Attrs) > 200 {
+		t.Errorf("a span given 1000 attributes sent %d", len(d.Attrs))
+	}
+	if len(d.Events) == 0 || len(d.Events) > 129 {
+		t.Errorf("a span given 1000 events sent %d", len(d.Events))
+	}
+}
+
+// testLossless: 10,000 spans (100 traces of 100) ended before Shutdown all
+// arrive, once each; Stats, if the backend reports it, agrees.
+func testLossless(t *testing.T, s *suite) {
+	const traces, per = 100, 100
+	for i := range traces {
+		ctx, root := s.tr.Start(context.Background(), "lossless", tracing.WithAttrs(tracing.Int("trace", i)))
+		for range per - 1 {
+			_, c := s.tr.Start(ctx, "lossless")
+			c.End()
+		}
+		root.End()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.tr.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	got := Named(s.h.Spans(t, traces*per), "lossless")
+	seen := map[tracing.SpanID]bool{}
+	for _, d := range got {
+		if seen[d.SpanID] {
+			t.Fatalf("span %s exported twice", d.SpanID)
+		}
+		seen[d.SpanID] = true
+	}
+	if len(seen) != traces*per {
+		t.Errorf("%d of %d spans ended before Shutdown arrived", len(seen), traces*per)
+	}
+	if _, ok := s.tr.Backend().(tracing.StatsReporter); ok {
+		st := s.tr.Stats()
+		if st.Ended != traces*per || st.Dropped != 0 || (st.Exported != 0 && st.Exported != traces*per) {
+			t.Errorf("Stats %+v, want %d ended, none dropped", st, traces*per)
+		}
+	}
+}
+
 func testShutdown(t *testing.T, s *suite) {
 	const n = 300
 	for i := range n {
@@ -685,6 +831,8 @@ func testShutdown(t *testing.T, s *suite) {
 	}
 	// A span started before Shutdown and ended after it.
 	_, straddle := s.tr.Start(context.Background(), "straddling")
+	_, reports := s.tr.Backend().(tracing.StatsReporter)
+	before := s.tr.Stats()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := s.tr.Shutdown(ctx); err != nil {
@@ -698,6 +846,14 @@ func testShutdown(t *testing.T, s *suite) {
 	}
 	if err := s.tr.Shutdown(ctx); err != nil {
 		t.Errorf("second Shutdown: %v", err)
+	}
+	// What ended after Shutdown is dropped silently, and counted: the
+	// straddling span by the backend, the ten started after Shutdown by
+	// the Tracer.
+	if after := s.tr.Stats(); reports && after.Dropped-before.Dropped != 11 {
+		t.Errorf("Stats().Dropped went from %d to %d, want 11 more (1 span ended and 10 started after Shutdown)", before.Dropped, after.Dropped)
+	} else if !reports && after.Dropped != 10 {
+		t.Errorf("Stats().Dropped = %d, want the 10 spans started after Shutdown", after.Dropped)
 	}
 	got := s.h.Spans(t, n)
 	if c := len(Named(got, "before-shutdown")); c != n {

@@ -27,15 +27,25 @@ type RecorderOption func(*sdk.Options)
 func WithSampleRatio(r float64) RecorderOption { return func(o *sdk.Options) { o.SampleRatio = r } }
 
 // WithLimits sets the per-span attribute and event limits and the string
-// value length limit (0 keeps a default).
+// value length limit in characters (0 keeps a default: 128 attributes, 128
+// events, 25000 characters, as the real backends; a negative value length
+// means no limit).
 func WithLimits(maxAttrs, maxEvents, maxValueLen int) RecorderOption {
-	return func(o *sdk.Options) { o.MaxAttrs, o.MaxEvents, o.MaxValueLen = maxAttrs, maxEvents, maxValueLen }
+	return func(o *sdk.Options) {
+		o.MaxAttrs, o.MaxEvents = maxAttrs, maxEvents
+		switch {
+		case maxValueLen > 0:
+			o.MaxValueLen = maxValueLen
+		case maxValueLen < 0:
+			o.MaxValueLen = 0 // none
+		}
+	}
 }
 
 // NewRecorder returns a Recorder.
 func NewRecorder(opts ...RecorderOption) *Recorder {
 	r := &Recorder{changed: make(chan struct{})}
-	o := sdk.Options{OnEnd: r.record}
+	o := sdk.Options{OnEnd: r.record, MaxValueLen: sdk.DefaultAttrValueLen}
 	for _, opt := range opts {
 		opt(&o)
 	}

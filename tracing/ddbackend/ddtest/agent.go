@@ -33,8 +33,19 @@ type Config struct {
 	// (for benchmarks).
 	Discard bool
 	// TraceStatus, if not zero, is the status /v0.4/traces answers with
-	// (for example 500 to make uploads fail); the payload is still decoded.
+	// (for example 500 or 429 to make uploads fail); the payload is still
+	// decoded (its errors reported), but its spans are not kept: they
+	// count in Rejected.
 	TraceStatus int
+	// MaxPayload, if not zero, is the largest trace payload accepted, in
+	// bytes; a larger one is answered 413 and its spans count in
+	// Rejected, as the real agent does past its limit.
+	MaxPayload int
+	// Hold, if not nil, holds each trace upload until it is closed (or
+	// the client gives up) before answering it.
+	Hold <-chan struct{}
+	// Delay holds each trace upload for this long before answering it.
+	Delay time.Duration
 }
 
 // Span is one span as the tracer encoded it in a v0.4 payload.
@@ -80,6 +91,10 @@ type Agent struct {
 
 	mu         sync.Mutex
 	spans      []Span
+	rejected   int // spans in payloads answered with an error
+	uploads    int // trace uploads that arrived, answered or not
+	closing    chan struct{}
+	once       sync.Once
 	chunks     int
 	payloads   int
 	requests   map[string]int
@@ -91,7 +106,7 @@ type Agent struct {
 
 // Start starts an agent on a loopback port.
 func Start(cfg Config) *Agent {
-	a := &Agent{cfg: cfg, requests: map[string]int{}, changed: make(chan struct{})}
+	a := &Agent{cfg: cfg, requests: map[string]int{}, changed: make(chan struct{}), closing: make(chan struct{})}
 	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
 	return a
 }
@@ -102,7 +117,7 @@ func StartUnix(cfg Config, path string) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, requests: map[string]int{}, changed: make(chan struct{})}
+	a := &Agent{cfg: cfg, requests: map[string]int{}, changed: make(chan struct{}), closing: make(chan struct{})}
 	a.srv = httptest.NewUnstartedServer(http.HandlerFunc(a.serve))
 	a.srv.Listener = l
 	a.srv.Start()
@@ -112,8 +127,11 @@ func StartUnix(cfg Config, path string) (*Agent, error) {
 // URL returns the agent's base URL ("http://127.0.0.1:port").
 func (a *Agent) URL() string { return a.srv.URL }
 
-// Close shuts the agent down.
-func (a *Agent) Close() { a.srv.Close() }
+// Close shuts the agent down; uploads it holds are let go first.
+func (a *Agent) Close() {
+	a.once.Do(func() { close(a.closing) })
+	a.srv.Close()
+}
 
 func (a *Agent) serve(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
@@ -156,6 +174,30 @@ func (a *Agent) info(w http.ResponseWriter) {
 }
 
 func (a *Agent) traces(w http.ResponseWriter, r *http.Request, body []byte) {
+	a.mu.Lock()
+	a.uploads++
+	close(a.changed)
+	a.changed = make(chan struct{})
+	a.mu.Unlock()
+	if a.cfg.Hold != nil {
+		select {
+		case <-a.cfg.Hold:
+		case <-r.Context().Done():
+		case <-a.closing:
+		}
+	}
+	if a.cfg.Delay > 0 {
+		t := time.NewTimer(a.cfg.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		case <-a.closing:
+		}
+		t.Stop()
+	}
+	if r.Context().Err() != nil {
+		return // the client gave up
+	}
 	if a.cfg.Discard {
 		_, _ = io.WriteString(w, `{"rate_by_service":{"service:,env:":1}}`)
 		return
@@ -167,7 +209,15 @@ func (a *Agent) traces(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	a.payloads++
 	a.headers = append(a.headers, r.Header.Clone())
+	reject := a.cfg.TraceStatus
+	if a.cfg.MaxPayload > 0 && len(body) > a.cfg.MaxPayload {
+		reject = http.StatusRequestEntityTooLarge
+	}
 	for _, c := range chunks {
+		if reject != 0 {
+			a.rejected += len(c)
+			continue
+		}
 		for i := range c {
 			c[i].Chunk = a.chunks
 		}
@@ -177,8 +227,8 @@ func (a *Agent) traces(w http.ResponseWriter, r *http.Request, body []byte) {
 	close(a.changed)
 	a.changed = make(chan struct{})
 	a.mu.Unlock()
-	if a.cfg.TraceStatus != 0 {
-		http.Error(w, "fake failure", a.cfg.TraceStatus)
+	if reject != 0 {
+		http.Error(w, "fake failure", reject)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -214,6 +264,34 @@ func (a *Agent) WaitSpans(want int, timeout time.Duration) []Span {
 		case <-ch:
 		case <-deadline.C:
 			return a.Spans()
+		}
+	}
+}
+
+// Rejected returns how many spans arrived in payloads the agent answered
+// with an error (TraceStatus, MaxPayload).
+func (a *Agent) Rejected() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.rejected
+}
+
+// WaitUploads waits until at least n trace uploads have arrived (answered
+// or still held), or until timeout, and reports whether they did.
+func (a *Agent) WaitUploads(n int, timeout time.Duration) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		a.mu.Lock()
+		got, ch := a.uploads, a.changed
+		a.mu.Unlock()
+		if got >= n {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return false
 		}
 	}
 }

@@ -212,16 +212,102 @@ type Collector struct {
 	srv      *httptest.Server
 	mu       sync.Mutex
 	requests []*http.Request
+	fault    Fault
+	attempts int
+	arrived  chan struct{} // closed and replaced when a request arrives
+	closing  chan struct{}
+	once     sync.Once
+}
+
+// Fault describes how a Collector misbehaves; the zero Fault is a healthy
+// collector.
+type Fault struct {
+	// Status, if not 0, answers every request with this status, and the
+	// spans are not kept.
+	Status int
+	// Hold, if not nil, holds each request until it is closed (or the
+	// client gives up) before answering it.
+	Hold <-chan struct{}
+	// Delay holds each request for this long before answering it.
+	Delay time.Duration
+}
+
+// SetFault makes the collector answer the requests that arrive from now on
+// as f says.
+func (c *Collector) SetFault(f Fault) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fault = f
+}
+
+// Attempts returns how many requests arrived so far, answered or not.
+func (c *Collector) Attempts() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.attempts
+}
+
+// WaitAttempts waits until at least n requests have arrived (answered or
+// still held), or until timeout, and reports whether they did.
+func (c *Collector) WaitAttempts(n int, timeout time.Duration) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		c.mu.Lock()
+		got, ch := c.attempts, c.arrived
+		c.mu.Unlock()
+		if got >= n {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return false
+		}
+	}
+}
+
+// arrive counts a request and waits as the fault says.
+func (c *Collector) arrive(r *http.Request) Fault {
+	c.mu.Lock()
+	f := c.fault
+	c.attempts++
+	close(c.arrived)
+	c.arrived = make(chan struct{})
+	c.mu.Unlock()
+	if f.Hold != nil {
+		select {
+		case <-f.Hold:
+		case <-r.Context().Done():
+		case <-c.closing:
+		}
+	}
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		case <-c.closing:
+		}
+		t.Stop()
+	}
+	return f
 }
 
 // NewCollector starts a collector on a loopback port. Close it when done.
 func NewCollector() *Collector {
-	c := &Collector{}
+	c := &Collector{arrived: make(chan struct{}), closing: make(chan struct{})}
 	c.init(DecodeBinaryBatch)
 	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil || r.Method != http.MethodPost {
 			http.Error(w, "want a POST with a body", http.StatusBadRequest)
+			return
+		}
+		if f := c.arrive(r); f.Status != 0 {
+			http.Error(w, "jaegertest: fault injected", f.Status)
+			return
+		} else if r.Context().Err() != nil {
 			return
 		}
 		c.mu.Lock()
@@ -253,8 +339,12 @@ func (c *Collector) Requests() []*http.Request {
 	return slices.Clone(c.requests)
 }
 
-// Close stops the collector; what it received stays readable.
-func (c *Collector) Close() { c.srv.Close() }
+// Close stops the collector (letting held requests go first); what it
+// received stays readable.
+func (c *Collector) Close() {
+	c.once.Do(func() { close(c.closing) })
+	c.srv.Close()
+}
 
 // DecodeBinaryBatch decodes a collector request body: a thrift binary
 // Batch.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -21,8 +22,10 @@ import (
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/polytrace/polytrace/tracing"
@@ -61,6 +64,11 @@ type Receiver struct {
 
 	grpcCompression []string
 
+	fault    Fault
+	attempts int           // export requests that arrived, answered or not
+	closing  chan struct{} // closed by Close: held requests are let go
+	once     sync.Once
+
 	httpSrv *http.Server
 	grpcSrv *grpc.Server
 	wg      sync.WaitGroup
@@ -69,7 +77,7 @@ type Receiver struct {
 // Start starts a receiver; it stops when the test ends.
 func Start(t testing.TB) *Receiver {
 	t.Helper()
-	r := &Receiver{changed: make(chan struct{})}
+	r := &Receiver{changed: make(chan struct{}), closing: make(chan struct{})}
 	hl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -91,14 +99,27 @@ func Start(t testing.TB) *Receiver {
 
 // Close stops the receiver.
 func (r *Receiver) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = r.httpSrv.Shutdown(ctx)
+	r.once.Do(func() { close(r.closing) })
+	// Close, not Shutdown: Shutdown leaves a connection that was opened
+	// but never carried a request (an exporter's dial finishing after
+	// its export was cancelled) open for five seconds, and its goroutine
+	// (and the client's) would outlive the test.
+	_ = r.httpSrv.Close()
 	r.grpcSrv.Stop()
 	r.wg.Wait()
 }
 
 func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
+	if f := r.arrive(req.Context()); f.Status != 0 {
+		_, _ = io.Copy(io.Discard, req.Body)
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
+		}
+		http.Error(w, "otlptest: fault injected", f.Status)
+		return
+	} else if req.Context().Err() != nil {
+		return
+	}
 	if req.Method != http.MethodPost {
 		http.Error(w, "want POST", http.StatusMethodNotAllowed)
 		return
@@ -165,6 +186,11 @@ type grpcService struct {
 }
 
 func (g *grpcService) Export(ctx context.Context, er *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	if f := g.r.arrive(ctx); f.Status != 0 {
+		return nil, grpcStatus(f.Status)
+	} else if err := ctx.Err(); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	g.r.record(er, map[string][]string(md.Copy()), "grpc")
 	return &coltracepb.ExportTraceServiceResponse{}, nil
@@ -184,6 +210,101 @@ func (r *Receiver) record(er *coltracepb.ExportTraceServiceRequest, h map[string
 	r.paths = append(r.paths, path)
 	close(r.changed)
 	r.changed = make(chan struct{})
+}
+
+// Fault describes how a Receiver misbehaves; the zero Fault is a healthy
+// receiver.
+type Fault struct {
+	// Status, if not 0, answers every export with this HTTP status
+	// (OTLP/HTTP) or the gRPC code the OTLP specification pairs with it
+	// (429: ResourceExhausted, 502, 503, 504: Unavailable, other 5xx:
+	// Internal, 4xx: InvalidArgument), and the spans are not kept.
+	Status int
+	// RetryAfter sets the Retry-After header of a Status answer (HTTP
+	// only), in whole seconds.
+	RetryAfter time.Duration
+	// Hold, if not nil, holds each export until it is closed (or the
+	// client gives up) before answering it.
+	Hold <-chan struct{}
+	// Delay holds each export for this long before answering it.
+	Delay time.Duration
+}
+
+// SetFault makes the receiver answer the export requests that arrive from
+// now on as f says.
+func (r *Receiver) SetFault(f Fault) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fault = f
+}
+
+// arrive counts an export request and waits as the fault says; it returns
+// the fault to apply.
+func (r *Receiver) arrive(ctx context.Context) Fault {
+	r.mu.Lock()
+	f := r.fault
+	r.attempts++
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+	if f.Hold != nil {
+		select {
+		case <-f.Hold:
+		case <-ctx.Done():
+		case <-r.closing:
+		}
+	}
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		case <-r.closing:
+		}
+		t.Stop()
+	}
+	return f
+}
+
+func grpcStatus(httpStatus int) error {
+	c := codes.Internal
+	switch {
+	case httpStatus == http.StatusTooManyRequests:
+		c = codes.ResourceExhausted
+	case httpStatus == http.StatusBadGateway || httpStatus == http.StatusServiceUnavailable || httpStatus == http.StatusGatewayTimeout:
+		c = codes.Unavailable
+	case httpStatus < 500:
+		c = codes.InvalidArgument
+	}
+	return status.Error(c, "otlptest: fault injected")
+}
+
+// Attempts returns how many export requests arrived so far, whether
+// they were answered, failed or are still held.
+func (r *Receiver) Attempts() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.attempts
+}
+
+// WaitAttempts waits until at least n export requests have arrived, or
+// until timeout, and reports whether they did.
+func (r *Receiver) WaitAttempts(n int, timeout time.Duration) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		got, ch := r.attempts, r.changed
+		r.mu.Unlock()
+		if got >= n {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return false
+		}
+	}
 }
 
 // Raw returns the spans received so far, waiting up to five seconds until

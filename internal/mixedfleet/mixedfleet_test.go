@@ -14,7 +14,6 @@ import (
 	"github.com/opentracing/opentracing-go"
 	"github.com/uber/jaeger-client-go"
 	"github.com/uber/jaeger-client-go/config"
-	"go.opentelemetry.io/otel/attribute"
 	"go.uber.org/goleak"
 
 	"github.com/polytrace/polytrace/middleware/tracehttp"
@@ -57,7 +56,7 @@ func jaegerService(t *testing.T, name string) service {
 func otelService(t *testing.T, name string) service {
 	r := otlptest.Start(t)
 	b, err := otelbackend.New(otelbackend.WithEndpointURL(r.HTTPURL), otelbackend.WithProtocol(otelbackend.ProtocolHTTPProtobuf),
-		otelbackend.WithoutGlobal(), otelbackend.WithResourceAttributes(attribute.String("service.name", name)))
+		otelbackend.WithoutGlobal(), otelbackend.WithServiceName(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +66,7 @@ func otelService(t *testing.T, name string) service {
 func datadogService(t *testing.T, name string) service {
 	a := ddtest.Start(ddtest.Config{})
 	t.Cleanup(a.Close)
-	b, err := ddbackend.New(ddbackend.WithAgentURL(a.URL()), ddbackend.WithService(name))
+	b, err := ddbackend.New(ddbackend.WithAgentURL(a.URL()), ddbackend.WithServiceName(name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,7 +73,7 @@
 //	                                    in SetAttrs later: resource, service, type
 //	SetName                             the resource (unless one was given), and the operation of
 //	                                    spans whose operation is not derived
-//	kind                                span.kind (server, client, producer, consumer; none for internal)
+//	kind                                span.kind (server, client, producer, consumer, internal)
 //	http.request.method                 http.method
 //	http.route                          http.route
 //	http.response.status_code           http.status_code (a string, as dd contrib writes it)

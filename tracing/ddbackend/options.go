@@ -25,8 +25,12 @@ type config struct {
 	eventCount            *int
 }
 
-// WithService sets the service name (DD_SERVICE).
-func WithService(name string) Option { return func(c *config) { c.service = name } }
+// WithServiceName sets the service name (DD_SERVICE), as the other
+// backends' WithServiceName does.
+func WithServiceName(name string) Option { return func(c *config) { c.service = name } }
+
+// WithService is WithServiceName.
+func WithService(name string) Option { return WithServiceName(name) }
 
 // WithEnvironment sets the environment (DD_ENV).
 func WithEnvironment(env string) Option { return func(c *config) { c.env = env } }

@@ -176,7 +176,7 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 		return r, tracing.NewSpan(r)
 	}
 	n.dd = dd
-	if cfg.Kind != tracing.KindInternal && int(cfg.Kind) < len(kindValues) {
+	if int(cfg.Kind) < len(kindValues) {
 		dd.SetTag(ext.SpanKind, kindValues[cfg.Kind])
 	}
 	if resource != "" && resource != opName {

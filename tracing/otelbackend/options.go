@@ -34,7 +34,20 @@ type config struct {
 	protocol   Protocol
 	headers    map[string]string
 	noGlobal   bool
+
+	service, environment, version string
 }
+
+// WithServiceName sets the service name (service.name), overriding
+// OTEL_SERVICE_NAME and the other vendors' variables.
+func WithServiceName(name string) Option { return func(c *config) { c.service = name } }
+
+// WithEnvironment sets the deployment environment
+// (deployment.environment.name).
+func WithEnvironment(env string) Option { return func(c *config) { c.environment = env } }
+
+// WithVersion sets the service version (service.version).
+func WithVersion(v string) Option { return func(c *config) { c.version = v } }
 
 // WithTracerProvider makes the backend start its spans on tp, a
 // TracerProvider the application already built (and configured: its

@@ -72,6 +72,16 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 			o(&c)
 		}
 	}
+	// Identity given as backend options wins, as tracing's own options do.
+	if c.service != "" {
+		s.Service = c.service
+	}
+	if c.environment != "" {
+		s.Environment = c.environment
+	}
+	if c.version != "" {
+		s.Version = c.version
+	}
 	b, err := build(ctx, s, &c)
 	if err != nil {
 		return nil, fmt.Errorf("otel: %w", err)

@@ -113,20 +113,23 @@ func (BaggagePropagator) Inject(ctx context.Context, c Carrier) {
 }
 
 // Extract reads the baggage header(s) and merges them into ctx's baggage.
+// The limits hold for all the headers together: a request with thousands
+// of baggage headers costs no more than one with 8192 bytes of baggage.
 func (BaggagePropagator) Extract(ctx context.Context, c Carrier) context.Context {
 	vals := carrierValues(c, HeaderBaggage)
 	if len(vals) == 0 {
 		return ctx
 	}
-	b := BaggageFromContext(ctx)
-	n := b.Len()
+	p := newBaggageParser(BaggageFromContext(ctx))
 	for _, v := range vals {
-		b = parseBaggageInto(b, v)
+		if !p.parse(v) {
+			break
+		}
 	}
-	if b.Len() == n {
+	if !p.changed {
 		return ctx
 	}
-	return ContextWithBaggage(ctx, b)
+	return ContextWithBaggage(ctx, Baggage{members: p.members})
 }
 
 // Fields returns "baggage".
@@ -137,38 +140,61 @@ func (BaggagePropagator) Names() []string { return []string{"baggage"} }
 
 // ParseBaggage parses a W3C baggage header value with the rules
 // BaggagePropagator documents.
-func ParseBaggage(s string) Baggage { return parseBaggageInto(Baggage{}, s) }
+func ParseBaggage(s string) Baggage {
+	p := newBaggageParser(Baggage{})
+	p.parse(s)
+	return Baggage{members: p.members}
+}
 
-func parseBaggageInto(b Baggage, s string) Baggage {
-	members := append([]Member(nil), b.members...)
-	size := 0
-	for _, m := range members {
-		size += len(m.Key) + len(m.Value) + 2
+// baggageParser reads baggage headers into members within the limits.
+// The limits count what was sent, so reading stops after MaxBaggageBytes
+// of input whatever it held, and after MaxBaggageMembers members: memory
+// and time stay bounded for headers of any size and number.
+type baggageParser struct {
+	members []Member
+	size    int // bytes of the members kept, in wire form
+	read    int // bytes of input read
+	changed bool
+}
+
+func newBaggageParser(b Baggage) *baggageParser {
+	p := &baggageParser{}
+	if len(b.members) > 0 {
+		p.members = append(make([]Member, 0, len(b.members)+1), b.members...)
+		for _, m := range p.members {
+			p.size += len(m.Key) + len(m.Value) + 2
+		}
 	}
-	// The limits count what was sent, so reading stops after
-	// MaxBaggageBytes of input whatever it held: memory and time stay
-	// bounded for a header of any size.
-	read := 0
-	for len(s) > 0 && len(members) < MaxBaggageMembers && read < MaxBaggageBytes {
+	return p
+}
+
+// parse reads one header value; it returns false once a limit is reached.
+func (p *baggageParser) parse(s string) bool {
+	for len(s) > 0 {
+		if len(p.members) >= MaxBaggageMembers || p.read >= MaxBaggageBytes {
+			return false
+		}
 		var part string
 		part, s, _ = strings.Cut(s, ",")
-		read += len(part) + 1
+		p.read += len(part) + 1
 		part = strings.Trim(part, " \t")
 		if part == "" {
 			continue
 		}
-		if size+len(part)+1 > MaxBaggageBytes {
-			break // whole members only
+		if p.size+len(part)+1 > MaxBaggageBytes {
+			p.read = MaxBaggageBytes // whole members only: stop here
+			return false
 		}
 		m, ok := parseBaggageMember(part)
 		if !ok {
 			continue
 		}
-		size += len(part) + 1
-		members = slices.DeleteFunc(members, func(x Member) bool { return x.Key == m.Key })
-		members = append(members, m)
+		p.size += len(part) + 1
+		p.members = slices.DeleteFunc(p.members, func(x Member) bool { return x.Key == m.Key })
+		p.members = append(p.members, m)
+		p.changed = true
 	}
-	return Baggage{members: members}
+	return len(p.members) < MaxBaggageMembers && p.read < MaxBaggageBytes
 }
 
 func parseBaggageMember(s string) (Member, bool) {
@@ -186,7 +212,72 @@ func parseBaggageMember(s string) (Member, bool) {
 	if err != nil {
 		return Member{}, false
 	}
-	return Member{Key: k, Value: dv, Properties: strings.Trim(props, " \t")}, true
+	props = strings.Trim(props, " \t")
+	if !validBaggageProperties(props) {
+		return Member{}, false
+	}
+	return Member{Key: k, Value: dv, Properties: props}, true
+}
+
+// validBaggageProperties reports whether props, the part of a member after
+// its first ";", is a list of W3C baggage properties: "key" or
+// "key=value" separated by ";" (white space allowed around each part),
+// the key a token, the value baggage octets with well-formed percent
+// escapes. A member with malformed properties is malformed: it is
+// dropped, never forwarded for a downstream parser to reject.
+func validBaggageProperties(props string) bool {
+	for p := range strings.SplitSeq(props, ";") {
+		k, v, hasValue := strings.Cut(p, "=")
+		k = strings.Trim(k, " \t")
+		if p = strings.Trim(p, " \t"); p == "" {
+			continue
+		}
+		if !validToken(k) {
+			return false
+		}
+		if hasValue && !validBaggageOctets(strings.Trim(v, " \t")) {
+			return false
+		}
+	}
+	return true
+}
+
+// validBaggageOctets reports whether v is made of baggage-octet (printable
+// ASCII except space, '"', ',', ';', '\\') with "%" starting two hex
+// digits.
+func validBaggageOctets(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c <= 0x20 || c >= 0x7f || c == '"' || c == ',' || c == ';' || c == '\\' {
+			return false
+		}
+		if c == '%' {
+			if i+2 >= len(v) {
+				return false
+			}
+			if _, ok := hexDigit(v[i+1]); !ok {
+				return false
+			}
+			if _, ok := hexDigit(v[i+2]); !ok {
+				return false
+			}
+			i += 2
+		}
+	}
+	return true
+}
+
+// hexDigit returns the value of a hex digit of either case.
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // FormatBaggage returns b as a W3C baggage header value, keeping members in

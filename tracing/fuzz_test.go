@@ -45,8 +45,23 @@ func FuzzNormalizeTracestate(f *testing.F) {
 		if strings.Count(n, ",") >= maxTracestateMembers {
 			t.Fatalf("%d members kept", strings.Count(n, ",")+1)
 		}
+		if len(n) > MaxTracestateBytes {
+			t.Fatalf("%d bytes kept", len(n))
+		}
 		if strings.ContainsAny(n, " \t") && strings.Contains(n, ", ") {
 			t.Fatalf("white space around members kept: %q", n)
+		}
+		// Every member kept was in the input, in the same order.
+		rest := s
+		for m := range strings.SplitSeq(n, ",") {
+			i := strings.Index(rest, m)
+			if m == "" || i < 0 {
+				if n != "" {
+					t.Fatalf("member %q of %q is not in the input %q in order", m, n, s)
+				}
+				continue
+			}
+			rest = rest[i+len(m):]
 		}
 	})
 }
@@ -80,11 +95,12 @@ func FuzzParseBaggage(f *testing.F) {
 func FuzzExtract(f *testing.F) {
 	f.Add("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "a=b", "k=v")
 	f.Add("garbage", "=,=,", "%%%")
+	f.Add("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-ff-x", "a=b,a=c", "k=v;p=%zz")
 	f.Fuzz(func(t *testing.T, tp, ts, bag string) {
 		h := http.Header{}
 		h["Traceparent"] = []string{tp}
 		h["Tracestate"] = []string{ts, ts}
-		h["Baggage"] = []string{bag}
+		h["Baggage"] = []string{bag, bag}
 		ctx := DefaultPropagator().Extract(context.Background(), HeaderCarrier(h))
 		out := http.Header{}
 		DefaultPropagator().Inject(ctx, HeaderCarrier(out))
@@ -96,5 +112,43 @@ func FuzzExtract(f *testing.F) {
 		if v := out.Get("tracestate"); v != "" && NormalizeTracestate(v) != v {
 			t.Fatalf("injected a non-canonical tracestate %q", v)
 		}
+		if v := out.Get("baggage"); v != "" {
+			b := ParseBaggage(v)
+			if len(v) > MaxBaggageBytes || b.Len() > MaxBaggageMembers || FormatBaggage(b) != v {
+				t.Fatalf("injected baggage that does not read back as itself within the limits: %.80q", v)
+			}
+		}
 	})
+}
+
+// TestHugeHeadersBounded: headers of any size and number cost a bounded
+// number of allocations (the bytes of header values are the caller's).
+func TestHugeHeadersBounded(t *testing.T) {
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	small := http.Header{"Traceparent": {tp}, "Tracestate": {"a=1"}, "Baggage": {"k=v"}}
+	many := func(v string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = v
+		}
+		return out
+	}
+	for name, h := range map[string]http.Header{
+		"huge values": {"Traceparent": {tp + strings.Repeat("-x", 1<<20)}, "Tracestate": {strings.Repeat("a=1,", 1<<18)},
+			"Baggage": {strings.Repeat("k=v,", 1<<18)}},
+		"many headers": {"Traceparent": {tp}, "Tracestate": many("a=1", 1<<16), "Baggage": many("k=v", 1<<16)},
+		"many members": {"Traceparent": {tp}, "Tracestate": {strings.Repeat("a=1,", 31) + "b=2"}, "Baggage": many("k1=v,k2=v,k3=v", 1<<14)},
+	} {
+		count := func(h http.Header) float64 {
+			return testing.AllocsPerRun(10, func() {
+				ctx := DefaultPropagator().Extract(context.Background(), HeaderCarrier(h))
+				DefaultPropagator().Inject(ctx, HeaderCarrier(http.Header{}))
+			})
+		}
+		base, got := count(small), count(h)
+		t.Logf("%s: %v allocations (small headers: %v)", name, got, base)
+		if got > base+40 {
+			t.Errorf("%s: %v allocations, small headers %v: not bounded", name, got, base)
+		}
+	}
 }

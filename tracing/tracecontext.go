@@ -15,14 +15,17 @@ const (
 // and tracestate.
 //
 // Extract follows the specification's rules: exactly one traceparent
-// header; version 00 is exactly 55 characters, a higher version may carry
-// more fields after a dash and is read by its first four; version ff, upper
-// case hex, all-zero ids and wrong lengths are invalid (the request then
-// starts a new trace). Several tracestate headers are joined; a tracestate
-// with a malformed or duplicated member is dropped whole, never forwarded
-// broken; more than 32 members are truncated by first removing members over
-// 128 characters and then members from the end. Inject always writes
-// version 00 and only the flags it knows (sampled, random).
+// header (two are invalid, even if equal); version 00 is exactly 55
+// characters, a higher version may carry more fields after a dash and is
+// read by its first four; version ff, upper case hex, all-zero ids and
+// wrong lengths are invalid (the request then starts a new trace). The
+// flags other than sampled and random are cleared. Several tracestate
+// headers are joined, and empty members ignored; a tracestate with a
+// malformed or duplicated member, or with more than 32 members, is
+// dropped whole, never forwarded broken. A valid tracestate longer than
+// MaxTracestateBytes is truncated by whole members, those over 128
+// characters first, then from the end. Inject always writes version 00
+// and only the flags it knows (sampled, random).
 type TraceContext struct{}
 
 // Inject writes traceparent, and tracestate if there is one.
@@ -64,8 +67,18 @@ func ExtractTraceContext(c Carrier) (SpanContext, bool) {
 	if !ok {
 		return SpanContext{}, false
 	}
-	if ts := carrierValues(c, HeaderTracestate); len(ts) > 0 {
-		sc.traceState = NormalizeTracestate(strings.Join(ts, ","))
+	switch ts := carrierValues(c, HeaderTracestate); len(ts) {
+	case 0:
+	case 1:
+		sc.traceState = NormalizeTracestate(ts[0])
+	default:
+		n := len(ts) - 1
+		for _, v := range ts {
+			n += len(v)
+		}
+		if n <= maxTracestateHeaderScan { // joined, it would be dropped anyway
+			sc.traceState = NormalizeTracestate(strings.Join(ts, ","))
+		}
 	}
 	return sc, true
 }
@@ -148,51 +161,67 @@ const (
 	maxTracestateHeaderScan = 64 << 10 // beyond this, a header is not even read
 )
 
+// MaxTracestateBytes is the longest tracestate the propagators forward.
+// The specification asks to propagate at least 512 characters and to
+// document a limit; 4096 stays well within the 8 KB that common proxies
+// accept for a whole header line, which a tracestate of 32 members of
+// 256-character keys and values (16 KB) would not.
+const MaxTracestateBytes = 4096
+
 // NormalizeTracestate validates a (joined) tracestate value and returns it
 // in canonical form: members separated by "," without white space, empty
-// members removed, at most 32 members (see TraceContext for the truncation
-// rule). It returns "" if any member is malformed or a key repeats, or if
-// the value is absurdly long.
+// members removed, at most MaxTracestateBytes long (see TraceContext for
+// the truncation rule). It returns "" if any member is malformed or a key
+// repeats, if there are more than 32 members, or if the value is absurdly
+// long.
 func NormalizeTracestate(s string) string {
 	if len(s) > maxTracestateHeaderScan {
 		return ""
 	}
-	var members []string
-	var keys []string
+	var buf [maxTracestateMembers]string
+	members := buf[:0]
+	size := -1
 	for part := range strings.SplitSeq(s, ",") {
 		m := strings.Trim(part, " \t")
 		if m == "" {
 			continue
 		}
+		if len(members) == maxTracestateMembers {
+			return "" // the list allows 32 members
+		}
 		key, ok := tracestateMemberKey(m)
 		if !ok {
 			return ""
 		}
-		for _, k := range keys {
-			if k == key {
+		for _, o := range members {
+			if strings.HasPrefix(o, key) && o[len(key)] == '=' {
 				return ""
 			}
 		}
-		keys = append(keys, key)
 		members = append(members, m)
+		size += len(m) + 1
 	}
-	if len(members) > maxTracestateMembers {
-		// Remove long members first, then from the end.
-		kept := members[:0]
-		excess := len(members) - maxTracestateMembers
-		for _, m := range members {
-			if excess > 0 && len(m) > tracestateLongMember {
-				excess--
-				continue
-			}
-			kept = append(kept, m)
-		}
-		members = kept
-		if len(members) > maxTracestateMembers {
-			members = members[:maxTracestateMembers]
-		}
+	if size > MaxTracestateBytes {
+		members = truncateTracestate(members, size)
 	}
 	return strings.Join(members, ",")
+}
+
+// truncateTracestate removes whole members until the list (of joined
+// length size) fits MaxTracestateBytes: members longer than 128
+// characters first, from the end, then the others from the end.
+func truncateTracestate(members []string, size int) []string {
+	for i := len(members) - 1; i >= 0 && size > MaxTracestateBytes; i-- {
+		if len(members[i]) > tracestateLongMember {
+			size -= len(members[i]) + 1
+			members = append(members[:i], members[i+1:]...)
+		}
+	}
+	for size > MaxTracestateBytes && len(members) > 0 {
+		size -= len(members[len(members)-1]) + 1
+		members = members[:len(members)-1]
+	}
+	return members
 }
 
 // tracestateMemberKey checks a list member "key=value" and returns its key.

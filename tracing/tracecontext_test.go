@@ -103,6 +103,53 @@ func TestTraceContextHeaders(t *testing.T) {
 	})
 }
 
+// TestTracestateTruncation: a valid list longer than MaxTracestateBytes
+// loses whole members, those over 128 characters first (from the end),
+// then the others from the end.
+func TestTracestateTruncation(t *testing.T) {
+	var members []string
+	for i := range 32 {
+		v := strings.Repeat("v", 100) // 105-106 characters: short
+		if i%4 == 1 {
+			v = strings.Repeat("w", 250) // long
+		}
+		members = append(members, "k"+itoa(i)+"="+v)
+	}
+	in := strings.Join(members, ",")
+	got := NormalizeTracestate(in)
+	if len(got) > MaxTracestateBytes {
+		t.Fatalf("kept %d bytes", len(got))
+	}
+	kept := strings.Split(got, ",")
+	// The list is 4549 bytes: removing the last two long members (253
+	// bytes each) makes it fit; the 6 long members before them stay.
+	var want []string
+	long := 0
+	for i, m := range members {
+		if i%4 == 1 {
+			if long++; long > 6 {
+				continue
+			}
+		}
+		want = append(want, m)
+	}
+	if strings.Join(kept, ",") != strings.Join(want, ",") {
+		t.Errorf("kept %d members (%d bytes), want %d", len(kept), len(got), len(want))
+	}
+	if NormalizeTracestate(got) != got {
+		t.Errorf("truncated list not stable")
+	}
+	// Short members only: removed from the end.
+	var short []string
+	for i := range 32 {
+		short = append(short, "k"+itoa(i)+"="+strings.Repeat("s", 125)) // 128 or 129
+	}
+	got = NormalizeTracestate(strings.Join(short, ","))
+	if len(got) > MaxTracestateBytes || !strings.HasPrefix(got, short[0]+",") || strings.Contains(got, short[31]) {
+		t.Errorf("short members: kept %d bytes, ends %q", len(got), got[max(0, len(got)-20):])
+	}
+}
+
 func TestNormalizeTracestate(t *testing.T) {
 	long := "k=" + strings.Repeat("v", 200)
 	var many []string
@@ -124,8 +171,20 @@ func TestNormalizeTracestate(t *testing.T) {
 		{"a=b ", "a=b"}, // trailing OWS trimmed
 		{"a=\x01", ""},  // control character
 		{"t@" + strings.Repeat("s", 15) + "=x", ""}, // system too long
-		{strings.Join(many, ","), strings.Join(many[:32], ",")},
-		{long + "," + strings.Join(many[:32], ","), strings.Join(many[:32], ",")}, // long member removed first
+		{strings.Join(many[:32], ","), strings.Join(many[:32], ",")},
+		{strings.Join(many[:32], ",") + ", ,,", strings.Join(many[:32], ",")}, // empty members do not count
+		{strings.Join(many[:33], ","), ""},                                    // 33 members: invalid list, discarded
+		{long + "," + strings.Join(many[:32], ","), ""},
+		{"1tenant=x", ""},     // simple keys start with a letter
+		{"foo@=1,bar=2", ""},  // empty system
+		{"@foo=1,bar=2", ""},  // empty tenant
+		{"a@b@c=1,bar=2", ""}, // two @
+		{"foo.bar=1", ""},     // '.' not a key character
+		{"foo =1", ""},        // white space in the key
+		{"z" + strings.Repeat("z", 255) + "=1", "z" + strings.Repeat("z", 255) + "=1"},
+		{"z" + strings.Repeat("z", 256) + "=1", ""},
+		{strings.Repeat("t", 241) + "@" + strings.Repeat("v", 14) + "=1", strings.Repeat("t", 241) + "@" + strings.Repeat("v", 14) + "=1"},
+		{strings.Repeat("t", 242) + "@v=1", ""},
 	}
 	for _, c := range cases {
 		if got := NormalizeTracestate(c.in); got != c.want {

@@ -83,13 +83,14 @@ func TestReturnedErrors(t *testing.T) {
 			t.Errorf("error handler saw %v", seen)
 		}
 		spans := env.SpansExactly(t, 4)
-		plain, missing, wrapped, written := spans[0], spans[1], spans[2], spans[3]
+		plain, missing := mwtest.Named(t, spans, "GET /plain"), mwtest.Named(t, spans, "GET /missing")
+		wrapped, written := mwtest.Named(t, spans, "GET /wrapped"), mwtest.Named(t, spans, "GET /written")
 		if plain.Status != tracing.StatusError || plain.ErrorType != "*traceecho_test.dbError" {
 			t.Errorf("plain error: status %v type %q", plain.Status, plain.ErrorType)
 		}
 		env.WantAttr(t, plain, httptrace.KeyStatusCode, tracing.Int64Value(500))
-		if missing.Status != tracing.StatusUnset || missing.ErrorType != "*echo.HTTPError" {
-			t.Errorf("404: status %v, error %q; want unset with an exception event", missing.Status, missing.ErrorType)
+		if typ, _, _ := mwtest.Exception(missing); missing.Status != tracing.StatusUnset || typ != "*echo.HTTPError" {
+			t.Errorf("404: status %v, exception %q; want unset with an exception event", missing.Status, typ)
 		}
 		env.WantAttr(t, missing, httptrace.KeyStatusCode, tracing.Int64Value(404))
 		if wrapped.Status != tracing.StatusError || wrapped.ErrorMessage != "database is locked" {
@@ -97,8 +98,8 @@ func TestReturnedErrors(t *testing.T) {
 		}
 		env.WantAttr(t, wrapped, httptrace.KeyStatusCode, tracing.Int64Value(502))
 		env.WantAttr(t, written, httptrace.KeyStatusCode, tracing.Int64Value(200))
-		if written.Status != tracing.StatusUnset || written.ErrorMessage != "failed after writing" {
-			t.Errorf("error after a 200 was written: status %v error %q", written.Status, written.ErrorMessage)
+		if _, msg, _ := mwtest.Exception(written); written.Status != tracing.StatusUnset || msg != "failed after writing" {
+			t.Errorf("error after a 200 was written: status %v exception %q", written.Status, msg)
 		}
 	})
 }
@@ -113,7 +114,8 @@ func TestHandlerSeesSpan(t *testing.T) {
 		})
 		e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
 		spans := env.SpansExactly(t, 2)
-		if spans[0].ParentID != spans[1].SpanID {
+		srv, child := mwtest.One(t, spans, tracing.KindServer), mwtest.One(t, spans, tracing.KindInternal)
+		if child.ParentID != srv.SpanID || child.TraceID != srv.TraceID {
 			t.Errorf("child not under the server span")
 		}
 	})

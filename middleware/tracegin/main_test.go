@@ -3,7 +3,9 @@ package tracegin_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/polytrace/polytrace/middleware/internal/mwtest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain runs the tests in a hermetic environment (dd-trace-go's side
+// services off) and checks for leaked goroutines: see mwtest.Main.
+func TestMain(m *testing.M) { mwtest.Main(m) }

@@ -65,9 +65,9 @@ func TestGinErrors(t *testing.T) {
 			r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
 		}
 		spans := e.SpansExactly(t, 2)
-		missing, broken := spans[0], spans[1]
-		if missing.Status != tracing.StatusUnset || missing.ErrorMessage != "note 7 not found" || missing.ErrorType != "*errors.errorString" {
-			t.Errorf("404 with error: status %v, error %q %q; want unset with the error as an event", missing.Status, missing.ErrorType, missing.ErrorMessage)
+		missing, broken := mwtest.Named(t, spans, "GET /missing"), mwtest.Named(t, spans, "GET /broken")
+		if typ, msg, _ := mwtest.Exception(missing); missing.Status != tracing.StatusUnset || msg != "note 7 not found" || typ != "*errors.errorString" {
+			t.Errorf("404 with error: status %v, exception %q %q; want unset with the error as an event", missing.Status, typ, msg)
 		}
 		e.WantAttr(t, missing, httptrace.KeyStatusCode, tracing.Int64Value(404))
 		if broken.Status != tracing.StatusError || broken.ErrorType != "*tracegin_test.dbError" || broken.StatusMsg != "database is locked" {
@@ -110,9 +110,10 @@ func TestHandlerSeesSpan(t *testing.T) {
 		})
 		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
 		spans := e.SpansExactly(t, 2)
-		if spans[0].ParentID != spans[1].SpanID {
+		srv, child := mwtest.One(t, spans, tracing.KindServer), mwtest.One(t, spans, tracing.KindInternal)
+		if child.ParentID != srv.SpanID || child.TraceID != srv.TraceID {
 			t.Errorf("child not under the server span")
 		}
-		e.WantAttr(t, spans[1], httptrace.KeyStatusCode, tracing.Int64Value(204))
+		e.WantAttr(t, srv, httptrace.KeyStatusCode, tracing.Int64Value(204))
 	})
 }

@@ -65,8 +65,9 @@ func TestClientSpanShape(t *testing.T) {
 		spans := e.SpansExactly(t, 2)
 		cl := mwtest.One(t, spans, tracing.KindClient)
 		p := mwtest.One(t, spans, tracing.KindInternal)
-		if cl.Name != "GET" || cl.Resource != "GET" || cl.Type != tracing.TypeHTTP {
-			t.Errorf("name %q resource %q type %q; want GET GET http", cl.Name, cl.Resource, cl.Type)
+		e.WantName(t, cl, "GET", "GET")
+		if cl.Type != tracing.TypeHTTP {
+			t.Errorf("type %q, want http", cl.Type)
 		}
 		if cl.ParentID != p.SpanID || cl.TraceID != p.TraceID {
 			t.Errorf("client span is not a child of the caller's span")
@@ -144,8 +145,9 @@ func TestClientOptions(t *testing.T) {
 
 		spans := e.SpansExactly(t, 1)
 		cl := spans[0]
-		if cl.Name != "GET" || cl.Resource != "GET /calendar" || cl.Service != "calendar-client" {
-			t.Errorf("name %q resource %q service %q", cl.Name, cl.Resource, cl.Service)
+		e.WantName(t, cl, "GET", "GET /calendar")
+		if cl.Service != "calendar-client" {
+			t.Errorf("service %q, want calendar-client", cl.Service)
 		}
 		if got := resp.Header.Get("X-Got-Custom"); !injectedFor(got, cl) {
 			t.Errorf("custom propagator injected %q", got)
@@ -226,7 +228,7 @@ func TestClientTransportError(t *testing.T) {
 			t.Errorf("status %v error %q %q", sp.Status, sp.ErrorType, sp.ErrorMessage)
 		}
 		e.WantAttr(t, sp, httptrace.KeyErrorType, tracing.StringValue("*net.OpError"))
-		mwtest.NoAttr(t, sp, httptrace.KeyStatusCode)
+		e.NoAttr(t, sp, httptrace.KeyStatusCode)
 	})
 }
 
@@ -319,7 +321,7 @@ func TestClientRedirectsAndRetries(t *testing.T) {
 			if cl.ParentID != r.SpanID {
 				t.Errorf("client span %s is not a child of root", cl.SpanID)
 			}
-			v, _ := cl.Attr(httptrace.KeyStatusCode)
+			v, _ := e.Attr(cl, httptrace.KeyStatusCode)
 			statuses = append(statuses, v.String())
 			kids := tracingtest.Children(spans, cl)
 			if len(kids) != 1 || kids[0].Kind != tracing.KindServer {

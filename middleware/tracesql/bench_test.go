@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"sync"
 	"testing"
+	"time"
 
+	v2tracer "github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/XSAM/otelsql"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -14,6 +16,9 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/ddbackend"
+	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
+	"github.com/polytrace/polytrace/tracing/otelbackend"
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
@@ -24,6 +29,44 @@ func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) err
 func (discardExporter) Shutdown(context.Context) error                             { return nil }
 
 var ddRegister sync.Once
+
+// benchOTelProvider is the OpenTelemetry SDK pipeline of the otel
+// variants: every span sampled, a batch processor that blocks rather than
+// drops when full, a discarding exporter.
+func benchOTelProvider(b *testing.B) *sdktrace.TracerProvider {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithBatcher(discardExporter{}, sdktrace.WithBlocking()))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	return tp
+}
+
+// quietLogger drops dd-trace-go's log lines.
+type quietLogger struct{}
+
+func (quietLogger) Log(string) {}
+
+// benchDDTracer starts the Datadog backend (and dd-trace-go's global
+// tracer) sending to a loopback agent that discards what it gets; both
+// stop when the benchmark ends.
+func benchDDTracer(b *testing.B) *tracing.Tracer {
+	agent := ddtest.Start(ddtest.Config{Discard: true})
+	be, err := ddbackend.New(ddbackend.WithAgentURL(agent.URL()), ddbackend.WithSampleRate(1),
+		ddbackend.WithStartOptions(v2tracer.WithLogger(quietLogger{})))
+	if err != nil {
+		agent.Close()
+		b.Fatal(err)
+	}
+	tr := tracing.New(be)
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := tr.Shutdown(ctx); err != nil {
+			b.Error(err)
+		}
+		agent.Close()
+	})
+	return tr
+}
 
 // BenchmarkQuery runs one query (QueryRowContext + Scan of one row from an
 // in-memory SQLite table) through the bare driver and through each
@@ -59,6 +102,36 @@ func BenchmarkQuery(b *testing.B) {
 			}
 			return db, rec.Reset
 		}},
+		// The OpenTelemetry backend on the otelsql variant's SDK pipeline.
+		{"tracesql-otel", func(b *testing.B) (*sql.DB, func()) {
+			be, err := otelbackend.New(otelbackend.WithTracerProvider(benchOTelProvider(b)), otelbackend.WithoutGlobal())
+			if err != nil {
+				b.Fatal(err)
+			}
+			db, err := Open("sqlite", ":memory:", WithTracer(tracing.New(be)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return db, noReset
+		}},
+		// The Datadog backend; ddsqltrace runs on the dd-trace-go tracer
+		// it starts, with the same loopback agent.
+		{"tracesql-datadog", func(b *testing.B) (*sql.DB, func()) {
+			db, err := Open("sqlite", ":memory:", WithTracer(benchDDTracer(b)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return db, noReset
+		}},
+		{"ddsqltrace", func(b *testing.B) (*sql.DB, func()) {
+			ddRegister.Do(func() { sqltrace.Register("sqlite", &sqlite.Driver{}) })
+			benchDDTracer(b)
+			db, err := sqltrace.Open("sqlite", ":memory:")
+			if err != nil {
+				b.Fatal(err)
+			}
+			return db, noReset
+		}},
 		{"ddsqltrace-mocktracer", func(b *testing.B) (*sql.DB, func()) {
 			ddRegister.Do(func() { sqltrace.Register("sqlite", &sqlite.Driver{}) })
 			mt := mocktracer.Start()
@@ -70,9 +143,7 @@ func BenchmarkQuery(b *testing.B) {
 			return db, mt.Reset
 		}},
 		{"otelsql-sdk", func(b *testing.B) (*sql.DB, func()) {
-			tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(discardExporter{}))
-			b.Cleanup(func() { tp.Shutdown(context.Background()) })
-			db, err := otelsql.Open("sqlite", ":memory:", otelsql.WithTracerProvider(tp),
+			db, err := otelsql.Open("sqlite", ":memory:", otelsql.WithTracerProvider(benchOTelProvider(b)),
 				otelsql.WithAttributes(attribute.String("db.system.name", "sqlite")))
 			if err != nil {
 				b.Fatal(err)

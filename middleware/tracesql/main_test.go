@@ -6,15 +6,14 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"go.uber.org/goleak"
-
+	"github.com/polytrace/polytrace/middleware/internal/mwtest"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+// TestMain runs the tests in a hermetic environment (dd-trace-go's side
+// services off) and checks for leaked goroutines: see mwtest.Main.
+func TestMain(m *testing.M) { mwtest.Main(m) }
 
 var nameSeq atomic.Int64
 

@@ -3,6 +3,7 @@ package ddbackend
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
@@ -125,21 +126,135 @@ func (b *Backend) Extract(ctx context.Context, c tracing.Carrier) context.Contex
 }
 
 // extractReader is the tracer.TextMapReader dd-trace-go extracts from; it
-// hides the baggage headers, which Extract reads itself.
+// hides the baggage headers, which Extract reads itself, and corrects what
+// dd-trace-go's parsers get wrong about hostile headers:
+//
+//   - W3C trace context: dd-trace-go accepts upper-case hex ids, reads the
+//     first of two traceparent headers and the first of several
+//     tracestate headers, and forwards malformed tracestate members;
+//     W3C Trace Context makes two traceparent headers invalid, several
+//     tracestate headers one list, and a tracestate with a malformed
+//     member invalid. So dd-trace-go is shown the canonical traceparent
+//     (version 00, known flags) and the normalized tracestate, or neither
+//     when there is no valid traceparent.
+//   - x-datadog-*: a malformed x-datadog-trace-id, -parent-id or
+//     -sampling-priority makes dd-trace-go's extraction fail as a whole,
+//     so that a valid traceparent beside it is ignored too; such headers
+//     are hidden instead, as any malformed trace context is.
+//   - x-datadog-tags: dd-trace-go keeps every tag of a well-formed header
+//     and sends it on, and sets it on the local root span, where only
+//     _dd.p.* tags are Datadog's to propagate; the others are removed.
+//   - every other header is passed once, with its first value:
+//     dd-trace-go parses every value of a repeated header, so that a
+//     request repeating x-datadog-tags thousands of times costs as many
+//     parses.
 type extractReader struct{ c tracing.Carrier }
 
 func (r extractReader) ForeachKey(handler func(key, val string) error) error {
+	w3cDone := false
+	ddOK := validDatadogHeaders(r.c)
 	for _, k := range r.c.Keys() {
-		if strings.EqualFold(k, tracing.HeaderBaggage) || hasPrefixFold(k, otBaggagePrefix) {
+		switch {
+		case strings.EqualFold(k, tracing.HeaderBaggage) || hasPrefixFold(k, otBaggagePrefix):
 			continue
-		}
-		for _, v := range tracing.CarrierValues(r.c, k) {
-			if err := handler(k, v); err != nil {
+		case hasPrefixFold(k, "x-datadog-") && !ddOK:
+			continue
+		case strings.EqualFold(k, headerDDTags):
+			if err := handler(k, propagatedDDTags(r.c.Get(k))); err != nil {
 				return err
 			}
+			continue
+		case strings.EqualFold(k, tracing.HeaderTracestate):
+			continue // with traceparent
+		case strings.EqualFold(k, tracing.HeaderTraceparent):
+			if w3cDone {
+				continue
+			}
+			w3cDone = true
+			sc, ok := tracing.ExtractTraceContext(r.c)
+			if !ok {
+				continue
+			}
+			tp := sc.WithTraceFlags(sc.TraceFlags() & (tracing.FlagsSampled | tracing.FlagsRandom)).Traceparent()
+			if err := handler(tracing.HeaderTraceparent, tp); err != nil {
+				return err
+			}
+			if ts := sc.TraceState(); ts != "" {
+				if err := handler(tracing.HeaderTracestate, ts); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		// One value per key, as Get reads it: the formats dd-trace-go
+		// reads besides W3C have one value per header, and a request
+		// repeating a header thousands of times must not cost as many
+		// parses.
+		if err := handler(k, r.c.Get(k)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// Datadog headers dd-trace-go reads.
+const (
+	headerDDTraceID  = "x-datadog-trace-id"
+	headerDDParentID = "x-datadog-parent-id"
+	headerDDPriority = "x-datadog-sampling-priority"
+	headerDDTags     = "x-datadog-tags"
+	ddTagsMaxSize    = 512 // dd-trace-go's limit on x-datadog-tags
+)
+
+// validDatadogHeaders reports whether dd-trace-go's datadog extractor can
+// parse c's x-datadog-trace-id, -parent-id and -sampling-priority (each
+// may be absent): decimal 64-bit ids (signed with a leading "-") and an
+// integer priority.
+func validDatadogHeaders(c tracing.Carrier) bool {
+	for _, k := range []string{headerDDTraceID, headerDDParentID} {
+		for _, v := range tracing.CarrierValues(c, k) {
+			if !ddDecimal(v) {
+				return false
+			}
+		}
+	}
+	for _, v := range tracing.CarrierValues(c, headerDDPriority) {
+		if _, err := strconv.Atoi(v); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// ddDecimal reports whether dd-trace-go parses s as a 64-bit id.
+func ddDecimal(s string) bool {
+	if strings.HasPrefix(s, "-") {
+		_, err := strconv.ParseInt(s, 10, 64)
+		return err == nil
+	}
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}
+
+// propagatedDDTags returns an x-datadog-tags value with only its _dd.p.*
+// tags when it is one dd-trace-go reads (at most 512 bytes, key=value
+// pairs); otherwise it returns v, which dd-trace-go then drops whole,
+// recording why on the span (_dd.propagation_error).
+func propagatedDDTags(v string) string {
+	if v == "" || len(v) > ddTagsMaxSize {
+		return v
+	}
+	keep := make([]string, 0, 4)
+	for tag := range strings.SplitSeq(v, ",") {
+		k, val, ok := strings.Cut(tag, "=")
+		if !ok || k == "" || val == "" {
+			return v
+		}
+		if strings.HasPrefix(k, "_dd.p.") {
+			keep = append(keep, tag)
+		}
+	}
+	return strings.Join(keep, ",")
 }
 
 func extractOTBaggage(ctx context.Context, c tracing.Carrier) context.Context {

@@ -285,8 +285,11 @@ func (o otCarrier) ForeachKey(handler func(key, val string) error) error {
 // boundedReader passes a carrier's keys to jaeger's extractor within the
 // W3C baggage limits: at most tracing.MaxBaggageMembers uberctx- items of
 // at most tracing.MaxBaggageBytes in all, and a jaeger-baggage header cut
-// to as many entries and bytes. A request carrying thousands of baggage
-// headers would otherwise cost time quadratic in their number.
+// to as many entries and bytes. Keys jaeger's extractor does not read are
+// not passed at all: it lower-cases every key it is given (one allocation
+// each), so that a request with thousands of headers would otherwise cost
+// as many allocations, and thousands of baggage headers time quadratic in
+// their number.
 type boundedReader struct {
 	r opentracing.TextMapReader
 	h *jaeger.HeadersConfig
@@ -295,19 +298,25 @@ type boundedReader struct {
 func (b boundedReader) ForeachKey(handler func(key, val string) error) error {
 	items, size := 0, 0
 	return b.r.ForeachKey(func(key, val string) error {
-		lk := strings.ToLower(key)
 		switch {
-		case strings.HasPrefix(lk, b.h.TraceBaggageHeaderPrefix):
+		case hasPrefixFold(key, b.h.TraceBaggageHeaderPrefix):
 			items++
 			size += len(key) + len(val)
 			if items > tracing.MaxBaggageMembers || size > tracing.MaxBaggageBytes {
 				return nil
 			}
-		case lk == b.h.JaegerBaggageHeader:
+		case strings.EqualFold(key, b.h.JaegerBaggageHeader):
 			val = limitEntries(val)
+		case strings.EqualFold(key, b.h.TraceContextHeaderName), strings.EqualFold(key, b.h.JaegerDebugHeader):
+		default:
+			return nil // not read by jaeger's extractor
 		}
 		return handler(key, val)
 	})
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // limitEntries keeps the first entries of a comma-separated list within

@@ -69,7 +69,9 @@ func TestExtractFormats(t *testing.T) {
 		{"datadog drop", ddHeaders("0"), ddTrace, ddSpan, false},
 		{"datadog user reject", ddHeaders("-1"), ddTrace, ddSpan, false},
 		{"datadog no priority", ddHeaders(""), ddTrace, ddSpan, false},
-		{"datadog malformed priority", func() http.Header { h := ddHeaders(""); h.Set("x-datadog-sampling-priority", "high"); return h }(), ddTrace, ddSpan, false},
+		// As dd-trace-go: a priority that is not an integer corrupts the
+		// context, and a leading "-" makes an id a signed number.
+		{"datadog malformed priority", func() http.Header { h := ddHeaders(""); h.Set("x-datadog-sampling-priority", "high"); return h }(), "", "", false},
 		{"datadog 64-bit", func() http.Header { h := ddHeaders("1"); h.Del("x-datadog-tags"); return h }(), "00000000000000001234567890abcdef", ddSpan, true},
 		{"datadog malformed tid", func() http.Header { h := ddHeaders("1"); h.Set("x-datadog-tags", "_dd.p.tid=xyz"); return h }(),
 			"00000000000000001234567890abcdef", ddSpan, true},
@@ -77,7 +79,19 @@ func TestExtractFormats(t *testing.T) {
 			"00000000000000001234567890abcdef", ddSpan, true},
 		{"datadog bad trace id", func() http.Header { h := ddHeaders("1"); h.Set("x-datadog-trace-id", "12ab"); return h }(), "", "", false},
 		{"datadog zero trace id", func() http.Header { h := ddHeaders("1"); h.Set("x-datadog-trace-id", "0"); return h }(), "", "", false},
-		{"datadog negative trace id", func() http.Header { h := ddHeaders("1"); h.Set("x-datadog-trace-id", "-5"); return h }(), "", "", false},
+		{"datadog negative trace id", func() http.Header { h := ddHeaders("1"); h.Set("x-datadog-trace-id", "-5"); return h }(), ddHigh + "fffffffffffffffb", ddSpan, true},
+		{"datadog malformed tags", func() http.Header {
+			h := ddHeaders("1")
+			h.Set("x-datadog-tags", "_dd.p.tid="+ddHigh+",junk")
+			return h
+		}(),
+			"00000000000000001234567890abcdef", ddSpan, true},
+		{"datadog upper-case tid", func() http.Header {
+			h := ddHeaders("1")
+			h.Set("x-datadog-tags", "_dd.p.tid=640CFD8D00000000")
+			return h
+		}(),
+			"00000000000000001234567890abcdef", ddSpan, true},
 		{"datadog overflowing trace id", func() http.Header { h := ddHeaders("1"); h.Set("x-datadog-trace-id", "18446744073709551616"); return h }(), "", "", false},
 		{"datadog no parent", func() http.Header { h := ddHeaders("1"); h.Del("x-datadog-parent-id"); return h }(), "", "", false},
 		{"jaeger", http.Header{"Uber-Trace-Id": {w3cTrace + ":" + w3cParent + ":0:1"}}, w3cTrace, w3cParent, true},

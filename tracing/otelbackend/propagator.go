@@ -2,6 +2,7 @@ package otelbackend
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"go.opentelemetry.io/contrib/propagators/jaeger"
@@ -59,10 +60,11 @@ func (p *propagator) Inject(ctx context.Context, c propagation.TextMapCarrier) {
 
 // Extract reads c. The extracted baggage is put in both APIs' baggage, and
 // an extracted span context is wrapped so that tracing.SpanFromContext
-// returns it (marked remote).
+// returns it (marked remote). The W3C headers reach OpenTelemetry's
+// propagators as the facade reads them (see w3cCarrier).
 func (p *propagator) Extract(ctx context.Context, c propagation.TextMapCarrier) context.Context {
 	before := trace.SpanContextFromContext(ctx)
-	out := p.extract.Extract(ctx, c)
+	out := p.extract.Extract(ctx, normalizeW3C(c))
 	if ob := baggage.FromContext(out); ob.Len() > 0 {
 		out = tracing.ContextWithBaggage(out, mergeIntoFacade(tracing.BaggageFromContext(out), ob))
 	}
@@ -70,6 +72,119 @@ func (p *propagator) Extract(ctx context.Context, c propagation.TextMapCarrier) 
 		out = &remoteSpan{Context: out, sc: fromOTel(osc)}
 	}
 	return out
+}
+
+// w3cCarrier shows OpenTelemetry's W3C propagators (trace context and
+// baggage) the traceparent, tracestate and baggage headers of a carrier as
+// the facade's propagators read them, because OpenTelemetry's read them
+// differently, against the specifications:
+//
+//   - a second traceparent header is ignored (W3C: two headers are
+//     invalid and start a new trace); optional white space around the
+//     value, allowed by HTTP, makes it invalid; a version 00 header with
+//     flags other than sampled and random is rejected rather than read
+//     with those flags cleared;
+//   - only the first tracestate header is read (W3C: several are joined),
+//     and 33 members or more are not discarded consistently;
+//   - a baggage header of more than 8192 bytes (or several adding up to
+//     more) loses every member, rather than the members past the limit
+//     only, and each time is reported to the global error handler.
+//
+// So the carrier answers with the canonical traceparent (version 00, known
+// flags, nothing when there is none valid), the normalized joined
+// tracestate (nothing when invalid, see tracing.NormalizeTracestate) and
+// the baggage as the facade parses and re-encodes it (whole members within
+// 64 members and 8192 bytes).
+//
+// It also shows OpenTelemetry's jaeger propagator uber-trace-id as
+// jaeger-client-go, the reference implementation of the format, reads it:
+// URL-decoded and in any case (OpenTelemetry's reads only lower-case
+// hex, not URL-encoded).
+//
+// Other keys pass through. normalizeW3C only wraps a carrier whose headers
+// need it.
+type w3cCarrier struct {
+	propagation.TextMapCarrier
+	traceparent, tracestate, baggage string
+	uber                             *string // nil: as in the carrier
+}
+
+func (w *w3cCarrier) Get(key string) string {
+	switch {
+	case strings.EqualFold(key, tracing.HeaderTraceparent):
+		return w.traceparent
+	case strings.EqualFold(key, tracing.HeaderTracestate):
+		return w.tracestate
+	case strings.EqualFold(key, tracing.HeaderBaggage):
+		return w.baggage
+	case w.uber != nil && strings.EqualFold(key, headerUber):
+		return *w.uber
+	}
+	return w.TextMapCarrier.Get(key)
+}
+
+// Values implements propagation.ValuesGetter.
+func (w *w3cCarrier) Values(key string) []string {
+	switch {
+	case strings.EqualFold(key, tracing.HeaderTraceparent), strings.EqualFold(key, tracing.HeaderTracestate),
+		strings.EqualFold(key, tracing.HeaderBaggage):
+		if v := w.Get(key); v != "" {
+			return []string{v}
+		}
+		return nil
+	}
+	return tracing.CarrierValues(w.TextMapCarrier, key)
+}
+
+// normalizeW3C returns c, or c wrapped in a w3cCarrier when OpenTelemetry
+// would read its W3C headers differently from the facade.
+func normalizeW3C(c propagation.TextMapCarrier) propagation.TextMapCarrier {
+	tps := tracing.CarrierValues(c, tracing.HeaderTraceparent)
+	tss := tracing.CarrierValues(c, tracing.HeaderTracestate)
+	bags := tracing.CarrierValues(c, tracing.HeaderBaggage)
+	uber, uberOK := c.Get(headerUber), true
+	if uber != "" {
+		uberOK = uber == strings.ToLower(uber) && !strings.Contains(uber, "%")
+	}
+	if len(tps) == 0 && len(bags) == 0 && uberOK {
+		return c // tracestate is not read without traceparent
+	}
+	tpOK := len(tps) == 0 || len(tps) == 1 && canonicalTraceparent(tps[0])
+	tsOK := len(tss) == 0 || len(tss) == 1 && (len(tps) == 0 || tracing.NormalizeTracestate(tss[0]) == tss[0])
+	bagOK := len(bags) == 0 || len(bags) == 1 && len(bags[0]) <= tracing.MaxBaggageBytes && tracing.FormatBaggage(tracing.ParseBaggage(bags[0])) == bags[0]
+	if tpOK && tsOK && bagOK && uberOK {
+		return c
+	}
+	w := &w3cCarrier{TextMapCarrier: c}
+	if !uberOK {
+		if u, err := url.QueryUnescape(uber); err == nil {
+			uber = u
+		}
+		uber = strings.ToLower(uber)
+		w.uber = &uber
+	}
+	if sc, ok := tracing.ExtractTraceContext(c); ok {
+		w.traceparent = sc.WithTraceFlags(sc.TraceFlags() & (tracing.FlagsSampled | tracing.FlagsRandom)).Traceparent()
+		w.tracestate = sc.TraceState()
+	}
+	if len(bags) > 0 {
+		w.baggage = tracing.FormatBaggage(tracing.ParseBaggage(strings.Join(bags, ",")))
+	}
+	return w
+}
+
+// headerUber is jaeger's trace context header.
+const headerUber = "uber-trace-id"
+
+// canonicalTraceparent reports whether s is a valid traceparent that
+// OpenTelemetry reads as the facade does: version 00, no white space, only
+// the sampled and random flags.
+func canonicalTraceparent(s string) bool {
+	if len(s) != 55 || s[0] != '0' || s[1] != '0' || s[53] != '0' || s[54] < '0' || s[54] > '3' {
+		return false
+	}
+	_, ok := tracing.ParseTraceparent(s)
+	return ok
 }
 
 // Fields returns the header names Inject may write.

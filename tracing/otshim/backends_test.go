@@ -2,6 +2,7 @@ package otshim_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -9,13 +10,18 @@ import (
 	"testing"
 	"time"
 
+	ddtracer "github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	"github.com/uber/jaeger-client-go"
 	"github.com/uber/jaeger-client-go/config"
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/console"
+	"github.com/polytrace/polytrace/tracing/ddbackend"
+	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend/jaegertest"
+	"github.com/polytrace/polytrace/tracing/otelbackend"
+	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
@@ -30,17 +36,27 @@ type backend struct {
 	keys map[string]string
 	// headers are headers Inject must write besides W3C trace context.
 	headers []string
+	// values converts a value as set to the value the backend records
+	// under the (mapped) key, where they differ.
+	values map[string]func(tracing.Value) tracing.Value
+	// equal compares a value as set with the value read back (nil:
+	// tracing.Value.Equal), accepting the backend's documented type
+	// mapping.
+	equal func(want, got tracing.Value) bool
 }
 
 // spansFunc returns at least want spans (after the tracer was flushed),
 // waiting a few seconds at most.
 type spansFunc func(t testing.TB, want int) []tracingtest.SpanData
 
-// backends is the table. The otel and datadog backends join with one row
-// each.
+// backends is the table: every backend, each read back from what it
+// really sent.
 var backends = []backend{
 	{name: "recorder", open: openRecorder},
 	{name: "console", open: openConsole},
+	{name: "otel", open: openOTel},
+	{name: "datadog", open: openDatadog, keys: datadogKeys, headers: []string{"x-datadog-trace-id", "x-datadog-parent-id"},
+		values: map[string]func(tracing.Value) tracing.Value{"http.status_code": decimalString}, equal: ddtest.ValueEqual},
 	{name: "jaeger", open: openJaeger, keys: jaegerKeys, headers: []string{"uber-trace-id"}},
 }
 
@@ -49,6 +65,79 @@ func (b backend) key(k string) string {
 		return w
 	}
 	return k
+}
+
+// want returns the value the backend records for v set under the facade
+// key k, and the comparison to use.
+func (b backend) wantEqual(k string, v, got tracing.Value) bool {
+	if f, ok := b.values[b.key(k)]; ok {
+		v = f(v)
+	}
+	if b.equal != nil {
+		return b.equal(v, got)
+	}
+	return v.Equal(got)
+}
+
+func decimalString(v tracing.Value) tracing.Value {
+	return tracing.StringValue(strconv.FormatInt(v.AsInt64(), 10))
+}
+
+// datadogKeys is the datadog backend's mapping to dd-trace-go's tags
+// (see tracing/ddbackend's package documentation): a status code is the
+// string dd contrib writes, and the query text of a span that is not a
+// database client span is sql.query.
+var datadogKeys = map[string]string{
+	"http.request.method":       "http.method",
+	"http.response.status_code": "http.status_code",
+	"url.full":                  "http.url",
+	"db.query.text":             "sql.query",
+	"db.system.name":            "db.system",
+	"server.address":            "network.destination.name",
+}
+
+func openOTel(t *testing.T) (*tracing.Tracer, spansFunc) {
+	r := otlptest.Start(t)
+	b, err := otelbackend.New(otelbackend.WithEndpointURL(r.HTTPURL), otelbackend.WithProtocol(otelbackend.ProtocolHTTPProtobuf),
+		otelbackend.WithoutGlobal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tracing.New(b)
+	t.Cleanup(func() { shutdown(t, tr) })
+	return tr, r.Spans
+}
+
+// shutdown shuts tr down when the test ends (t.Context is done by then).
+func shutdown(t *testing.T, tr *tracing.Tracer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := tr.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+}
+
+// ddLogger drops dd-trace-go's log lines (its logger is process-global).
+type ddLogger struct{}
+
+func (ddLogger) Log(string) {}
+
+// openDatadog starts the Datadog backend against a fake agent. dd-trace-go
+// is process-global: the backend is shut down when the subtest ends,
+// before the next one opens another.
+func openDatadog(t *testing.T) (*tracing.Tracer, spansFunc) {
+	a := ddtest.Start(ddtest.Config{SpanEvents: true})
+	t.Cleanup(a.Close)
+	b, err := ddbackend.New(ddbackend.WithAgentURL(a.URL()), ddbackend.WithService("otshim-test"),
+		ddbackend.WithStartOptions(ddtracer.WithLogger(ddLogger{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tracing.New(b)
+	t.Cleanup(func() { shutdown(t, tr) })
+	return tr, func(t testing.TB, want int) []tracingtest.SpanData {
+		return a.SpanData(t, want, 5*time.Second)
+	}
 }
 
 func openRecorder(t *testing.T) (*tracing.Tracer, spansFunc) {
@@ -91,7 +180,7 @@ func openJaeger(t *testing.T) (*tracing.Tracer, spansFunc) {
 		t.Fatal(err)
 	}
 	tr := tracing.New(b)
-	t.Cleanup(func() { _ = tr.Shutdown(t.Context()) })
+	t.Cleanup(func() { shutdown(t, tr) })
 	return tr, func(t testing.TB, want int) []tracingtest.SpanData {
 		return a.SpanData(t, want, 5*time.Second)
 	}

@@ -155,16 +155,16 @@ func TestTags(t *testing.T) {
 			t.Errorf("span %v…%v, want %v…%v", d.Start, d.End, start, start.Add(2*time.Second))
 		}
 		want := map[string]tracing.Value{
-			b.key("http.request.method"):       tracing.StringValue("GET"),
-			b.key("http.response.status_code"): tracing.Int64Value(503),
-			b.key("url.full"):                  tracing.StringValue("https://notes.example/notes/7"),
-			"component":                        tracing.StringValue("net/http"),
-			"items":                            tracing.Int64Value(3),
-			"ratio":                            tracing.Float64Value(0.5),
+			"http.request.method":       tracing.StringValue("GET"),
+			"http.response.status_code": tracing.Int64Value(503),
+			"url.full":                  tracing.StringValue("https://notes.example/notes/7"),
+			"component":                 tracing.StringValue("net/http"),
+			"items":                     tracing.Int64Value(3),
+			"ratio":                     tracing.Float64Value(0.5),
 		}
 		for k, w := range want {
-			if v, ok := d.Attr(k); !ok || !v.Equal(w) {
-				t.Errorf("attribute %s = %v (%v), want %v", k, v, ok, w)
+			if v, ok := d.Attr(b.key(k)); !ok || !b.wantEqual(k, w, v) {
+				t.Errorf("attribute %s = %v (%v), want %v", b.key(k), v, ok, w)
 			}
 		}
 		if _, ok := d.Attr("nil"); ok {

@@ -1,6 +1,12 @@
-// Package mwtest is the test support of polytrace's HTTP adapters: the
-// table of backends every adapter test runs against, and a server suite
-// that each adapter passes (RunServerSuite). Only tests import it.
+// Package mwtest is the test support of polytrace's middleware: the table
+// of backends every adapter and tracesql test runs against (Backends: the
+// recorder, the console read back from its JSON, and the otel, datadog
+// and jaeger backends read back through their wire decoders), each with
+// its semantic mapping written out as expectations (Mapping); the server
+// suite each HTTP adapter passes (RunServerSuite); the propagation suite
+// (RunPropagation) with the W3C Trace Context and Baggage cases and the
+// hostile Jaeger, Datadog and B3 ones; and Main, the TestMain of packages
+// that start the process-global Datadog backend. Only tests import it.
 package mwtest
 
 import (
@@ -17,74 +23,103 @@ import (
 
 // Backend is a backend the adapter tests run against: New returns a fresh
 // instance and a Spans hook that decodes what the backend really sent (see
-// tracingtest.Harness).
+// tracingtest.Harness); Map says how the backend records what the
+// middleware sets.
 type Backend struct {
 	Name string
-	New  func(t *testing.T) tracingtest.Harness
+	New  func(t *testing.T) Harness
+	Map  Mapping
 }
 
-// Backends is the table every adapter test runs against. A backend whose
-// package exposes a harness constructor is added with one line; the
-// vendor backends (tracing/otelbackend, tracing/ddbackend,
-// tracing/jaegerbackend) are being written and land later:
-//
-//	{"otel", otelbackendtest.NewHarness},
-//	{"datadog", ddbackendtest.NewHarness},
-//	{"jaeger", jaegerbackendtest.NewHarness},
+// Harness is a tracingtest.Harness with what the adapter tests also read
+// back from some backends.
+type Harness struct {
+	tracingtest.Harness
+	// Operation returns the vendor's operation name of a span read back
+	// by Spans (nil for backends without operation names).
+	Operation func(tracing.SpanID) string
+}
+
+// Backends is the table every adapter test runs against: the in-memory
+// recorder, the console backend read back from its JSON lines, and the
+// three vendor backends read back through their wire decoders (OTLP
+// protobuf, Datadog agent msgpack, jaeger thrift), each with its mapping.
 var Backends = []Backend{
-	{"recorder", RecorderHarness},
-	{"console", ConsoleJSONHarness},
+	{Name: "recorder", New: RecorderHarness},
+	{Name: "console", New: ConsoleJSONHarness},
+	{Name: "otel", New: func(t *testing.T) Harness { return OTelHarness(t) }, Map: OTel},
+	{Name: "datadog", New: func(t *testing.T) Harness { return DatadogHarness(t) }, Map: Datadog},
+	{Name: "jaeger", New: func(t *testing.T) Harness { return JaegerHarness(t) }, Map: Jaeger},
 }
 
 // RecorderHarness is the tracingtest recorder.
-func RecorderHarness(*testing.T) tracingtest.Harness {
+func RecorderHarness(*testing.T) Harness {
 	r := tracingtest.NewRecorder()
-	return tracingtest.Harness{
+	return Harness{Harness: tracingtest.Harness{
 		Backend: r,
 		Spans:   func(testing.TB, int) []tracingtest.SpanData { return r.Spans() },
-	}
+	}}
 }
 
 // ConsoleJSONHarness is the console backend writing JSON lines, read back
 // from what it wrote.
-func ConsoleJSONHarness(*testing.T) tracingtest.Harness {
+func ConsoleJSONHarness(*testing.T) Harness {
 	out := &syncBuffer{}
 	b := console.New(console.WithWriter(out), console.WithFormat(console.FormatJSON))
-	return tracingtest.Harness{
+	return Harness{Harness: tracingtest.Harness{
 		Backend: b,
 		Spans: func(t testing.TB, _ int) []tracingtest.SpanData {
 			return DecodeConsoleJSON(t, out.String())
 		},
-	}
+	}}
 }
 
 // Env is one backend set up for one test.
 type Env struct {
 	Name   string
-	H      tracingtest.Harness
+	H      Harness
+	Map    Mapping
 	Tracer *tracing.Tracer
+
+	read []tracingtest.SpanData // what SpanByID read back last
 }
 
 // Each runs f once per backend in Backends, each in a subtest with a fresh
-// backend that is shut down when the subtest ends.
+// backend that is shut down when the subtest ends (before the next one
+// starts: the Datadog backend is process-global).
 func Each(t *testing.T, f func(t *testing.T, e *Env)) {
 	t.Helper()
+	EachOf(t, Backends, f)
+}
+
+// EachOf is Each over the given backends.
+func EachOf(t *testing.T, backends []Backend, f func(t *testing.T, e *Env)) {
+	t.Helper()
 	test := path.Base(t.Name())
-	for _, b := range Backends {
+	for _, b := range backends {
 		t.Run(b.Name, func(t *testing.T) {
-			h := b.New(t)
-			if reason, ok := h.Skip[test]; ok {
+			e := NewEnv(t, b)
+			if reason, ok := e.H.Skip[test]; ok {
 				t.Skipf("not applicable to %s: %s", b.Name, reason)
 			}
-			e := &Env{Name: b.Name, H: h, Tracer: tracing.New(h.Backend)}
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				_ = e.Tracer.Shutdown(ctx)
-			})
 			f(t, e)
 		})
 	}
+}
+
+// NewEnv sets up backend b for the test t and shuts it down when t ends.
+func NewEnv(t *testing.T, b Backend) *Env {
+	t.Helper()
+	h := b.New(t)
+	e := &Env{Name: b.Name, H: h, Map: b.Map, Tracer: tracing.New(h.Backend)}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := e.Tracer.Shutdown(ctx); err != nil {
+			t.Errorf("%s: Shutdown: %v", b.Name, err)
+		}
+	})
+	return e
 }
 
 // Spans flushes the backend and returns what it exported, waiting up to
@@ -121,7 +156,7 @@ func (e *Env) SpansExactly(t testing.TB, want int) []tracingtest.SpanData {
 }
 
 // Equal compares an attribute value as set (want) with the value the
-// backend exported (got), allowing the backend's documented mapping.
+// backend exported (got), allowing the backend's documented type mapping.
 func (e *Env) Equal(want, got tracing.Value) bool {
 	if e.H.ValueEqual != nil {
 		return e.H.ValueEqual(want, got)
@@ -129,25 +164,165 @@ func (e *Env) Equal(want, got tracing.Value) bool {
 	return want.Equal(got)
 }
 
-// WantAttr fails the test unless s has attribute key equal to want.
+// WantAttr fails the test unless span s recorded the facade attribute key
+// with value want, where and how the backend's Mapping says it records
+// it.
 func (e *Env) WantAttr(t testing.TB, s tracingtest.SpanData, key string, want tracing.Value) {
 	t.Helper()
-	got, ok := s.Attr(key)
-	if !ok {
-		t.Errorf("span %q has no attribute %s (want %v); attributes: %v", s.Name, key, want, s.Attrs)
+	r := e.Map.Rule(s.Kind, key)
+	if r.Resource {
+		if s.Resource != want.String() {
+			t.Errorf("%s: span %q (%v) resource %q, want %s = %q there", e.Name, s.Name, s.Kind, s.Resource, key, want)
+		}
 		return
 	}
+	got, ok := s.Attr(r.Key)
+	if !ok {
+		t.Errorf("%s: span %q (%v) has no attribute %s (for %s = %v); attributes: %v", e.Name, s.Name, s.Kind, r.Key, key, want, s.Attrs)
+		return
+	}
+	if r.Part != nil {
+		part, ok := r.Part(got.String())
+		if w := want.String(); !ok || part != w {
+			t.Errorf("%s: span %q (%v) attribute %s = %q: the %s part is %q, want %q", e.Name, s.Name, s.Kind, r.Key, got, key, part, w)
+		}
+		return
+	}
+	if r.Value != nil {
+		want = r.Value(want)
+	}
 	if !e.Equal(want, got) {
-		t.Errorf("span %q attribute %s = %v (%v), want %v (%v)", s.Name, key, got, got.Kind(), want, want.Kind())
+		t.Errorf("%s: span %q (%v) attribute %s = %v (%v), want %v (%v) for %s", e.Name, s.Name, s.Kind, r.Key, got, got.Kind(), want, want.Kind(), key)
 	}
 }
 
-// NoAttr fails the test if s has attribute key.
+// Attr returns the attribute the backend recorded for the facade attribute
+// key of span s, by the backend's Mapping (the recorded value, in the
+// backend's form; the whole composite value for a Part rule, the resource
+// for a Resource rule).
+func (e *Env) Attr(s tracingtest.SpanData, key string) (tracing.Value, bool) {
+	r := e.Map.Rule(s.Kind, key)
+	if r.Resource {
+		return tracing.StringValue(s.Resource), s.Resource != ""
+	}
+	return s.Attr(r.Key)
+}
+
+// NoAttr fails the test if span s recorded the facade attribute key (where
+// the backend's Mapping says it would).
+func (e *Env) NoAttr(t testing.TB, s tracingtest.SpanData, key string) {
+	t.Helper()
+	r := e.Map.Rule(s.Kind, key)
+	if r.Resource {
+		return
+	}
+	got, ok := s.Attr(r.Key)
+	if !ok {
+		return
+	}
+	if r.Part != nil {
+		if part, ok := r.Part(got.String()); ok {
+			t.Errorf("%s: span %q attribute %s = %q has a %s part %q, want none", e.Name, s.Name, r.Key, got, key, part)
+		}
+		return
+	}
+	t.Errorf("%s: span %q has attribute %s = %v (for %s), want none", e.Name, s.Name, r.Key, got, key)
+}
+
+// NoAttr fails the test if s has attribute key (a key the backends record
+// as it is).
 func NoAttr(t testing.TB, s tracingtest.SpanData, key string) {
 	t.Helper()
 	if v, ok := s.Attr(key); ok {
 		t.Errorf("span %q has attribute %s = %v, want none", s.Name, key, v)
 	}
+}
+
+// ReadDBName returns the name a database client span named name with
+// resource resource (the sanitized query) is read back with: its name, or
+// on Datadog, whose operation is "<system>.query", the resource.
+func (e *Env) ReadDBName(name, resource string) string {
+	if e.Map.DBOperation != nil {
+		return resource
+	}
+	return name
+}
+
+// WantDBOperation fails the test unless database span s has the vendor
+// operation of system (on backends that have one).
+func (e *Env) WantDBOperation(t testing.TB, s tracingtest.SpanData, system string) {
+	t.Helper()
+	if e.Map.DBOperation == nil {
+		return
+	}
+	if op, want := e.Operation(s), e.Map.DBOperation(system); op != want {
+		t.Errorf("%s: database span %q has operation %q, want %q", e.Name, s.Name, op, want)
+	}
+}
+
+// WantName fails the test unless HTTP span s was recorded with the name
+// and resource the middleware gave it, as the backend records them: on
+// Datadog, operation http.request and the resource (the facade's name is
+// not kept there when a resource is given).
+func (e *Env) WantName(t testing.TB, s tracingtest.SpanData, name, resource string) {
+	t.Helper()
+	if s.Resource != resource {
+		t.Errorf("%s: span %q resource %q, want %q", e.Name, s.Name, s.Resource, resource)
+	}
+	if e.Map.Operation == "" {
+		if s.Name != name {
+			t.Errorf("%s: span name %q, want %q", e.Name, s.Name, name)
+		}
+		return
+	}
+	if op := e.Operation(s); op != e.Map.Operation || s.Name != resource {
+		t.Errorf("%s: span operation %q, read back as %q; want operation %q with the resource %q", e.Name, op, s.Name, e.Map.Operation, resource)
+	}
+}
+
+// Operation returns the vendor's operation name of s (its name on
+// backends without operation names).
+func (e *Env) Operation(s tracingtest.SpanData) string {
+	if e.H.Operation == nil {
+		return s.Name
+	}
+	return e.H.Operation(s.SpanID)
+}
+
+// TraceIDString formats id as the backend's tracing.IDFormatter does.
+func (e *Env) TraceIDString(id tracing.TraceID) string {
+	if e.Map.TraceID != nil {
+		return e.Map.TraceID(id)
+	}
+	return id.String()
+}
+
+// Exception returns the type and message of the last OpenTelemetry-style
+// "exception" event of s, which the middleware records for errors that do
+// not fail the span; every backend keeps span events (Datadog as span
+// events, Jaeger as log records).
+func Exception(s tracingtest.SpanData) (typ, msg string, ok bool) {
+	for i := len(s.Events) - 1; i >= 0; i-- {
+		ev := s.Events[i]
+		if ev.Name != "exception" {
+			continue
+		}
+		t, _ := ev.Attr("exception.type")
+		m, _ := ev.Attr("exception.message")
+		return t.String(), m.String(), true
+	}
+	return "", "", false
+}
+
+// Named returns the only span read back with name (see Env.ReadName),
+// failing the test otherwise.
+func Named(t testing.TB, spans []tracingtest.SpanData, name string) tracingtest.SpanData {
+	t.Helper()
+	n := tracingtest.Named(spans, name)
+	if len(n) != 1 {
+		t.Fatalf("want one span named %q, got %d: %v", name, len(n), Names(spans))
+	}
+	return n[0]
 }
 
 // Names returns the spans' names.
@@ -174,18 +349,30 @@ func One(t testing.TB, spans []tracingtest.SpanData, k tracing.SpanKind) tracing
 	return found[0]
 }
 
-// ContainsValue reports whether any attribute, event attribute or status
-// message of the spans contains s (to prove secrets are not recorded).
+// ContainsValue reports whether anything a span recorded contains s: its
+// name, resource, service, type, status message, error details, every
+// attribute (key and value), every event (name and attributes) and every
+// link's attributes. Tests plant secrets and prove they are not recorded.
 func ContainsValue(spans []tracingtest.SpanData, s string) bool {
 	in := func(attrs []tracing.Attr) bool {
 		return slices.ContainsFunc(attrs, func(a tracing.Attr) bool { return containsStr(a.Value.String(), s) || containsStr(a.Key, s) })
 	}
 	for _, sp := range spans {
-		if in(sp.Attrs) || containsStr(sp.StatusMsg, s) || containsStr(sp.Name, s) || containsStr(sp.Resource, s) {
+		for _, f := range []string{sp.Name, sp.Resource, sp.Service, sp.Type, sp.StatusMsg, sp.ErrorType, sp.ErrorMessage, sp.ErrorStack} {
+			if containsStr(f, s) {
+				return true
+			}
+		}
+		if in(sp.Attrs) {
 			return true
 		}
 		for _, ev := range sp.Events {
-			if in(ev.Attrs) {
+			if containsStr(ev.Name, s) || in(ev.Attrs) {
+				return true
+			}
+		}
+		for _, l := range sp.Links {
+			if in(l.Attrs) {
 				return true
 			}
 		}

@@ -298,11 +298,9 @@ func testSpanShape(t *testing.T, a Adapter, e *Env) {
 	srv := One(t, spans, tracing.KindServer)
 	child := One(t, spans, tracing.KindInternal)
 	route := a.Route("/child/{id}")
-	if want := "GET " + route; srv.Name != want {
-		t.Errorf("name %q, want %q", srv.Name, want)
-	}
-	if srv.Resource != srv.Name || srv.Type != tracing.TypeWeb {
-		t.Errorf("resource %q, type %q; want %q, %q", srv.Resource, srv.Type, srv.Name, tracing.TypeWeb)
+	e.WantName(t, srv, "GET "+route, "GET "+route)
+	if srv.Type != tracing.TypeWeb {
+		t.Errorf("type %q, want %q", srv.Type, tracing.TypeWeb)
 	}
 	host, port := s.Addr()
 	e.WantAttr(t, srv, httptrace.KeyMethod, tracing.StringValue("GET"))
@@ -316,9 +314,9 @@ func testSpanShape(t *testing.T, a Adapter, e *Env) {
 	e.WantAttr(t, srv, httptrace.KeyUserAgent, tracing.StringValue("suite/1.0"))
 	e.WantAttr(t, srv, httptrace.KeyProtoVersion, tracing.StringValue("1.1"))
 	e.WantAttr(t, srv, httptrace.KeyRespBodySize, tracing.Int64Value(4))
-	NoAttr(t, srv, httptrace.KeyURLQuery)
-	NoAttr(t, srv, httptrace.KeyMethodOriginal)
-	NoAttr(t, srv, httptrace.KeyErrorType)
+	e.NoAttr(t, srv, httptrace.KeyURLQuery)
+	e.NoAttr(t, srv, httptrace.KeyMethodOriginal)
+	e.NoAttr(t, srv, httptrace.KeyErrorType)
 	if srv.Status != tracing.StatusUnset || !srv.IsRoot() || !srv.Sampled {
 		t.Errorf("status %v, root %v, sampled %v; want unset, root, sampled", srv.Status, srv.IsRoot(), srv.Sampled)
 	}
@@ -364,9 +362,20 @@ func testUnsampledParent(t *testing.T, a Adapter, e *Env) {
 	}
 	// Make sure the server span would have ended by now.
 	s.Do(t, "GET", "/notes/2", nil)
-	for _, sp := range e.Spans(t, 1) {
-		if sp.TraceID == tid {
+	want := 1
+	if e.Map.ExportsUnsampled {
+		want = 2
+	}
+	spans := e.SpansExactly(t, want)
+	for _, sp := range spans {
+		switch {
+		case sp.TraceID != tid:
+		case sp.Sampled:
+			t.Errorf("span of an unsampled trace exported as sampled: %+v", sp)
+		case !e.Map.ExportsUnsampled:
 			t.Errorf("span of an unsampled trace exported: %+v", sp)
+		case sp.ParentID.String() != strings.Split(tp, "-")[2]:
+			t.Errorf("unsampled span sent with parent %s, want the caller's (%s)", sp.ParentID, tp)
 		}
 	}
 }
@@ -378,10 +387,8 @@ func testUnmatched(t *testing.T, a Adapter, e *Env) {
 		t.Fatalf("status %d, want 404", resp.StatusCode)
 	}
 	srv := One(t, e.SpansExactly(t, 1), tracing.KindServer)
-	if srv.Name != "GET" || srv.Resource != "GET" {
-		t.Errorf("unmatched route named %q (resource %q), want the fixed name %q", srv.Name, srv.Resource, "GET")
-	}
-	NoAttr(t, srv, httptrace.KeyRoute)
+	e.WantName(t, srv, "GET", "GET") // the fixed name of unmatched routes
+	e.NoAttr(t, srv, httptrace.KeyRoute)
 	e.WantAttr(t, srv, httptrace.KeyStatusCode, tracing.Int64Value(404))
 	e.WantAttr(t, srv, httptrace.KeyURLPath, tracing.StringValue("/no/such/route/123"))
 	if srv.Status != tracing.StatusUnset {
@@ -427,7 +434,7 @@ func testStatusRules(t *testing.T, a Adapter, e *Env) {
 		if c.failed {
 			e.WantAttr(t, srv, httptrace.KeyErrorType, tracing.StringValue(fmt.Sprint(c.status)))
 		} else {
-			NoAttr(t, srv, httptrace.KeyErrorType)
+			e.NoAttr(t, srv, httptrace.KeyErrorType)
 		}
 	}
 }
@@ -459,7 +466,7 @@ func testPanic(t *testing.T, a Adapter, e *Env) {
 		t.Errorf("recorded stack does not start at the panicking handler:\n%s", p.ErrorStack)
 	}
 	e.WantAttr(t, p, httptrace.KeyErrorType, tracing.StringValue("*errors.errorString"))
-	NoAttr(t, p, httptrace.KeyStatusCode)
+	e.NoAttr(t, p, httptrace.KeyStatusCode)
 
 	v := byName["GET "+a.Route("/panic-value")]
 	if v.Status != tracing.StatusError || v.ErrorType != "string" || v.ErrorMessage != "kaboom" || v.ErrorStack == "" {
@@ -539,12 +546,7 @@ func testNamers(t *testing.T, a Adapter, e *Env) {
 		httptrace.WithResourceNamer(func(r *http.Request, _ string) string { return r.Method + " " + r.URL.Path })))
 	s.Do(t, "GET", "/notes/7", nil)
 	srv := One(t, e.SpansExactly(t, 1), tracing.KindServer)
-	if want := "custom GET " + a.Route("/notes/{id}"); srv.Name != want {
-		t.Errorf("name %q, want %q", srv.Name, want)
-	}
-	if srv.Resource != "GET /notes/7" {
-		t.Errorf("resource %q, want %q", srv.Resource, "GET /notes/7")
-	}
+	e.WantName(t, srv, "custom GET "+a.Route("/notes/{id}"), "GET /notes/7")
 }
 
 func testService(t *testing.T, a Adapter, e *Env) {
@@ -569,7 +571,7 @@ func testHeaders(t *testing.T, a Adapter, e *Env) {
 	e.WantAttr(t, srv, "http.request.header.authorization", sl([]string{"REDACTED"}))
 	e.WantAttr(t, srv, "http.request.header.cookie", sl([]string{"REDACTED"}))
 	e.WantAttr(t, srv, "http.request.header.x-session-token", sl([]string{"REDACTED"}))
-	NoAttr(t, srv, "http.request.header.x-absent")
+	e.NoAttr(t, srv, "http.request.header.x-absent")
 	e.WantAttr(t, srv, "http.response.header.content-type", sl([]string{"text/plain"}))
 	e.WantAttr(t, srv, "http.response.header.set-cookie", sl([]string{"REDACTED"}))
 	if ContainsValue(spans, "s3cr3t") {
@@ -638,8 +640,8 @@ func testTraceIDHeader(t *testing.T, a Adapter, e *Env) {
 	s := StartServer(t, a.New(StandardRoutes(e.Tracer), httptrace.WithTracer(e.Tracer), httptrace.WithTraceIDResponseHeader("X-Trace-Id")))
 	resp, _ := s.Do(t, "GET", "/notes/1", nil)
 	srv := One(t, e.SpansExactly(t, 1), tracing.KindServer)
-	if got := resp.Header.Get("X-Trace-Id"); got != srv.TraceID.String() {
-		t.Errorf("X-Trace-Id %q, want %s", got, srv.TraceID)
+	if got, want := resp.Header.Get("X-Trace-Id"), e.TraceIDString(srv.TraceID); got != want {
+		t.Errorf("X-Trace-Id %q, want %s (trace %s)", got, want, srv.TraceID)
 	}
 }
 

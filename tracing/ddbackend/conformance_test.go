@@ -15,7 +15,7 @@ import (
 func TestConformance(t *testing.T) {
 	tracingtest.Run(t, func(t *testing.T) tracingtest.Harness {
 		a := newAgent(t, ddtest.Config{SpanEvents: true})
-		b := newBackend(t, a, ddbackend.WithService("conformance"))
+		b := newBackend(t, a, ddbackend.WithServiceName("conformance"))
 		return tracingtest.Harness{
 			Backend: b,
 			Spans: func(t testing.TB, want int) []tracingtest.SpanData {

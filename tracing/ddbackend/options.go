@@ -29,9 +29,6 @@ type config struct {
 // backends' WithServiceName does.
 func WithServiceName(name string) Option { return func(c *config) { c.service = name } }
 
-// WithService is WithServiceName.
-func WithService(name string) Option { return WithServiceName(name) }
-
 // WithEnvironment sets the environment (DD_ENV).
 func WithEnvironment(env string) Option { return func(c *config) { c.env = env } }
 

@@ -29,7 +29,7 @@ func TestOptions(t *testing.T) {
 	ct := &countingTransport{base: &http.Transport{}}
 	defer ct.base.(*http.Transport).CloseIdleConnections()
 	b := newBackend(t, a,
-		ddbackend.WithService("svc"), ddbackend.WithEnvironment("from-code"), ddbackend.WithVersion("9"),
+		ddbackend.WithServiceName("svc"), ddbackend.WithEnvironment("from-code"), ddbackend.WithVersion("9"),
 		ddbackend.WithHTTPClient(&http.Client{Transport: ct}), ddbackend.WithAgentTimeout(5*time.Second),
 		ddbackend.WithDatabaseService(""))
 	tr := tracing.New(b)

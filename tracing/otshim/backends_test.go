@@ -1,12 +1,8 @@
 package otshim_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +11,7 @@ import (
 	"github.com/uber/jaeger-client-go/config"
 
 	"github.com/polytrace/polytrace/tracing"
-	"github.com/polytrace/polytrace/tracing/console"
+	"github.com/polytrace/polytrace/tracing/console/consoletest"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend"
@@ -128,7 +124,7 @@ func (ddLogger) Log(string) {}
 func openDatadog(t *testing.T) (*tracing.Tracer, spansFunc) {
 	a := ddtest.Start(ddtest.Config{SpanEvents: true})
 	t.Cleanup(a.Close)
-	b, err := ddbackend.New(ddbackend.WithAgentURL(a.URL()), ddbackend.WithService("otshim-test"),
+	b, err := ddbackend.New(ddbackend.WithAgentURL(a.URL()), ddbackend.WithServiceName("otshim-test"),
 		ddbackend.WithStartOptions(ddtracer.WithLogger(ddLogger{})))
 	if err != nil {
 		t.Fatal(err)
@@ -150,12 +146,10 @@ func openRecorder(t *testing.T) (*tracing.Tracer, spansFunc) {
 }
 
 func openConsole(t *testing.T) (*tracing.Tracer, spansFunc) {
-	var out syncBuffer
-	tr := tracing.New(console.New(console.WithWriter(&out), console.WithFormat(console.FormatJSON)))
+	b, spans := consoletest.Start()
+	tr := tracing.New(b)
 	t.Cleanup(func() { _ = tr.Shutdown(t.Context()) })
-	return tr, func(t testing.TB, want int) []tracingtest.SpanData {
-		return decodeConsole(t, out.String())
-	}
+	return tr, func(t testing.TB, want int) []tracingtest.SpanData { return spans(t) }
 }
 
 // jaegerKeys is the jaeger backend's mapping to OpenTracing's tags.
@@ -184,91 +178,6 @@ func openJaeger(t *testing.T) (*tracing.Tracer, spansFunc) {
 	return tr, func(t testing.TB, want int) []tracingtest.SpanData {
 		return a.SpanData(t, want, 5*time.Second)
 	}
-}
-
-// syncBuffer is a strings.Builder safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// decodeConsole reads the console backend's JSON lines.
-func decodeConsole(t testing.TB, out string) []tracingtest.SpanData {
-	t.Helper()
-	var spans []tracingtest.SpanData
-	sc := bufio.NewScanner(strings.NewReader(out))
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		var js console.JSONSpan
-		if err := json.Unmarshal(sc.Bytes(), &js); err != nil {
-			t.Fatalf("console wrote a line that is not JSON: %v: %q", err, sc.Text())
-		}
-		d := tracingtest.SpanData{Name: js.Name, Sampled: js.Sampled, Start: js.Start, End: js.End,
-			Resource: js.Resource, Service: js.Service, Type: js.Type, StatusMsg: js.StatusMessage,
-			Attrs: consoleAttrs(js.Attributes)}
-		d.TraceID, _ = tracing.TraceIDFromHex(js.TraceID)
-		d.SpanID, _ = tracing.SpanIDFromHex(js.SpanID)
-		d.ParentID, _ = tracing.SpanIDFromHex(js.ParentSpanID)
-		for k := tracing.KindInternal; k <= tracing.KindConsumer; k++ {
-			if k.String() == js.Kind {
-				d.Kind = k
-			}
-		}
-		for c := tracing.StatusUnset; c <= tracing.StatusOK; c++ {
-			if c.String() == js.Status {
-				d.Status = c
-			}
-		}
-		for _, e := range js.Events {
-			d.Events = append(d.Events, tracingtest.Event{Name: e.Name, Time: e.Time, Attrs: consoleAttrs(e.Attributes)})
-		}
-		for _, l := range js.Links {
-			tid, _ := tracing.TraceIDFromHex(l.TraceID)
-			sid, _ := tracing.SpanIDFromHex(l.SpanID)
-			d.Links = append(d.Links, tracingtest.Link{TraceID: tid, SpanID: sid, Attrs: consoleAttrs(l.Attributes)})
-		}
-		d.ErrorFromExceptionEvent()
-		spans = append(spans, d)
-	}
-	return spans
-}
-
-// consoleAttrs converts the scalar kinds the shim's tests use.
-func consoleAttrs(in []console.JSONAttr) []tracing.Attr {
-	var out []tracing.Attr
-	for _, a := range in {
-		var v tracing.Value
-		switch x := a.Value.(type) {
-		case string:
-			if a.Type == "Int64" {
-				n, _ := strconv.ParseInt(x, 10, 64)
-				v = tracing.Int64Value(n)
-			} else {
-				v = tracing.StringValue(x)
-			}
-		case bool:
-			v = tracing.BoolValue(x)
-		case float64:
-			v = tracing.Float64Value(x)
-		default:
-			b, _ := json.Marshal(x)
-			v = tracing.StringValue(string(b))
-		}
-		out = append(out, tracing.Attr{Key: a.Key, Value: v})
-	}
-	return out
 }
 
 // forEachBackend runs f once per backend, as a subtest.

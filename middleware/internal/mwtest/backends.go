@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/polytrace/polytrace/tracing"
-	"github.com/polytrace/polytrace/tracing/console"
+	"github.com/polytrace/polytrace/tracing/console/consoletest"
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
@@ -64,13 +64,10 @@ func RecorderHarness(*testing.T) Harness {
 // ConsoleJSONHarness is the console backend writing JSON lines, read back
 // from what it wrote.
 func ConsoleJSONHarness(*testing.T) Harness {
-	out := &syncBuffer{}
-	b := console.New(console.WithWriter(out), console.WithFormat(console.FormatJSON))
+	b, spans := consoletest.Start()
 	return Harness{Harness: tracingtest.Harness{
 		Backend: b,
-		Spans: func(t testing.TB, _ int) []tracingtest.SpanData {
-			return DecodeConsoleJSON(t, out.String())
-		},
+		Spans:   func(t testing.TB, _ int) []tracingtest.SpanData { return spans(t) },
 	}}
 }
 

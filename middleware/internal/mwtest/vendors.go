@@ -68,7 +68,7 @@ func DatadogHarness(t *testing.T, opts ...ddbackend.Option) Harness {
 	})
 	opts = append([]ddbackend.Option{
 		ddbackend.WithAgentURL(a.URL()),
-		ddbackend.WithService("mwtest"),
+		ddbackend.WithServiceName("mwtest"),
 		ddbackend.WithStartOptions(tracer.WithLogger(ddLogger{})),
 	}, opts...)
 	b, err := ddbackend.New(opts...)

@@ -8,7 +8,6 @@ package deps
 import (
 	_ "github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 	_ "github.com/XSAM/otelsql"
-	_ "github.com/felixge/httpsnoop"
 	_ "github.com/gin-gonic/gin"
 	_ "github.com/go-chi/chi/v5"
 	_ "github.com/labstack/echo/v4"

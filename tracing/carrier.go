@@ -160,6 +160,33 @@ func (m MapCarrier) Keys() []string {
 	return keys
 }
 
+// RangeKeys calls f with each key of c, in no particular order, until f
+// returns false. It reads HeaderCarrier and MapCarrier in place, without
+// the slice Keys allocates, and other carriers through Keys. Propagators
+// of prefix formats (uberctx-*, ot-baggage-*) use it on every request.
+func RangeKeys(c Carrier, f func(key string) bool) {
+	switch c := c.(type) {
+	case HeaderCarrier:
+		for k := range c {
+			if !f(k) {
+				return
+			}
+		}
+	case MapCarrier:
+		for k := range c {
+			if !f(k) {
+				return
+			}
+		}
+	default:
+		for _, k := range c.Keys() {
+			if !f(k) {
+				return
+			}
+		}
+	}
+}
+
 // carrierValues returns every value of key in c, using ValuesGetter when c
 // implements it.
 func carrierValues(c Carrier, key string) []string {

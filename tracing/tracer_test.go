@@ -421,3 +421,24 @@ func TestEnabled(t *testing.T) {
 		t.Error("enabled after Shutdown")
 	}
 }
+
+func TestRangeKeys(t *testing.T) {
+	h := HeaderCarrier(http.Header{"A": {"1"}, "B": {"2"}, "C": {"3"}})
+	m := MapCarrier{"a": "1", "b": "2"}
+	other := struct{ Carrier }{m} // neither of the two: read through Keys
+	for _, c := range []Carrier{h, m, other} {
+		var seen []string
+		RangeKeys(c, func(k string) bool { seen = append(seen, k); return true })
+		if len(seen) != len(c.Keys()) {
+			t.Errorf("%T: saw %v, keys %v", c, seen, c.Keys())
+		}
+		n := 0
+		RangeKeys(c, func(string) bool { n++; return false })
+		if n != 1 {
+			t.Errorf("%T: RangeKeys went on after false (%d calls)", c, n)
+		}
+	}
+	if a := testing.AllocsPerRun(100, func() { RangeKeys(h, func(string) bool { return true }) }); a != 0 {
+		t.Errorf("RangeKeys over a HeaderCarrier allocated %v times", a)
+	}
+}

@@ -153,48 +153,46 @@ type extractReader struct{ c tracing.Carrier }
 func (r extractReader) ForeachKey(handler func(key, val string) error) error {
 	w3cDone := false
 	ddOK := validDatadogHeaders(r.c)
-	for _, k := range r.c.Keys() {
+	var err error
+	pass := func(k, v string) bool {
+		err = handler(k, v)
+		return err == nil
+	}
+	tracing.RangeKeys(r.c, func(k string) bool {
 		switch {
 		case strings.EqualFold(k, tracing.HeaderBaggage) || hasPrefixFold(k, otBaggagePrefix):
-			continue
+			return true
 		case hasPrefixFold(k, "x-datadog-") && !ddOK:
-			continue
+			return true
 		case strings.EqualFold(k, headerDDTags):
-			if err := handler(k, propagatedDDTags(r.c.Get(k))); err != nil {
-				return err
-			}
-			continue
+			return pass(k, propagatedDDTags(r.c.Get(k)))
 		case strings.EqualFold(k, tracing.HeaderTracestate):
-			continue // with traceparent
+			return true // with traceparent
 		case strings.EqualFold(k, tracing.HeaderTraceparent):
 			if w3cDone {
-				continue
+				return true
 			}
 			w3cDone = true
 			sc, ok := tracing.ExtractTraceContext(r.c)
 			if !ok {
-				continue
+				return true
 			}
 			tp := sc.WithTraceFlags(sc.TraceFlags() & (tracing.FlagsSampled | tracing.FlagsRandom)).Traceparent()
-			if err := handler(tracing.HeaderTraceparent, tp); err != nil {
-				return err
+			if !pass(tracing.HeaderTraceparent, tp) {
+				return false
 			}
 			if ts := sc.TraceState(); ts != "" {
-				if err := handler(tracing.HeaderTracestate, ts); err != nil {
-					return err
-				}
+				return pass(tracing.HeaderTracestate, ts)
 			}
-			continue
+			return true
 		}
 		// One value per key, as Get reads it: the formats dd-trace-go
 		// reads besides W3C have one value per header, and a request
 		// repeating a header thousands of times must not cost as many
 		// parses.
-		if err := handler(k, r.c.Get(k)); err != nil {
-			return err
-		}
-	}
-	return nil
+		return pass(k, r.c.Get(k))
+	})
+	return err
 }
 
 // Datadog headers dd-trace-go reads.
@@ -259,11 +257,12 @@ func propagatedDDTags(v string) string {
 
 func extractOTBaggage(ctx context.Context, c tracing.Carrier) context.Context {
 	var keys []string
-	for _, k := range c.Keys() {
+	tracing.RangeKeys(c, func(k string) bool {
 		if hasPrefixFold(k, otBaggagePrefix) && len(k) > len(otBaggagePrefix) {
 			keys = append(keys, k)
 		}
-	}
+		return true
+	})
 	if len(keys) == 0 {
 		return ctx
 	}

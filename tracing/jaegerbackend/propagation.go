@@ -274,12 +274,12 @@ type otCarrier struct{ c tracing.Carrier }
 func (o otCarrier) Set(key, val string) { o.c.Set(key, val) }
 
 func (o otCarrier) ForeachKey(handler func(key, val string) error) error {
-	for _, k := range o.c.Keys() {
-		if err := handler(k, o.c.Get(k)); err != nil {
-			return err
-		}
-	}
-	return nil
+	var err error
+	tracing.RangeKeys(o.c, func(k string) bool {
+		err = handler(k, o.c.Get(k))
+		return err == nil
+	})
+	return err
 }
 
 // boundedReader passes a carrier's keys to jaeger's extractor within the

@@ -62,7 +62,9 @@ func (e *env) do(t *testing.T, method, path string) (int, any) {
 	return resp.StatusCode, v
 }
 
-func note(id float64, desc string) map[string]any { return map[string]any{"id": id, "description": desc} }
+func note(id float64, desc string) map[string]any {
+	return map[string]any{"id": id, "description": desc}
+}
 
 func TestRoutes(t *testing.T) {
 	e := newEnv(t)

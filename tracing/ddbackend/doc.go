@@ -113,6 +113,14 @@
 // Inject writes it, merged with baggage set on dd-trace-go spans, the same
 // ways. Once shut down, the backend still forwards W3C trace context.
 //
+// Hostile headers are read by the W3C Trace Context rules whatever
+// dd-trace-go would do: two traceparent headers are invalid, several
+// tracestate headers are one list, a malformed tracestate is dropped.
+// Malformed x-datadog-* headers (ids that are not decimal, a bad sampling
+// priority) are ignored as a whole, and a valid traceparent beside them
+// still continues the trace; of x-datadog-tags only the _dd.p.* tags,
+// Datadog's to propagate, are kept.
+//
 // # Interoperability
 //
 // The backend drives dd-trace-go's v2 API; v1 delegates to v2 and shares

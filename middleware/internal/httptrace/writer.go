@@ -1,6 +1,7 @@
 package httptrace
 
 //go:generate go run writer_gen.go
+//go:generate go run options_gen.go
 
 import (
 	"bufio"

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -200,10 +202,19 @@ func TestShutdownIsBoundedByContext(t *testing.T) {
 	}
 }
 
+// testBackendName returns a name not yet registered, so that tests that
+// register backends also pass with -count=2.
+func testBackendName(base string) string {
+	return base + "-" + strconv.Itoa(int(testBackendNames.Add(1)))
+}
+
+var testBackendNames atomic.Int32
+
 func TestRegistry(t *testing.T) {
 	f := func(context.Context, Settings) (Backend, error) { return &captureBackend{}, nil }
-	Register("Test-Capture", f)
-	mustPanic(t, "duplicate", func() { Register("test-capture", f) })
+	capture := testBackendName("test-capture")
+	Register(strings.ToUpper(capture[:1])+capture[1:], f)
+	mustPanic(t, "duplicate", func() { Register(capture, f) })
 	mustPanic(t, "nil factory", func() { Register("x-nil", nil) })
 	mustPanic(t, "empty name", func() { Register(" ", f) })
 	names := Backends()
@@ -212,7 +223,7 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("Backends not sorted: %v", names)
 		}
 	}
-	tr, err := Open(context.Background(), " TEST-capture ")
+	tr, err := Open(context.Background(), " "+strings.ToUpper(capture)+" ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,11 +231,12 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("Open returned %T", tr.Backend())
 	}
 	_, err = Open(context.Background(), "nope")
-	if !errors.Is(err, ErrUnknownBackend) || !strings.Contains(err.Error(), "test-capture") || !strings.Contains(err.Error(), "tracing/all") {
+	if !errors.Is(err, ErrUnknownBackend) || !strings.Contains(err.Error(), capture) || !strings.Contains(err.Error(), "tracing/all") {
 		t.Errorf("unknown backend error: %v", err)
 	}
-	Register("test-failing", func(context.Context, Settings) (Backend, error) { return nil, errors.New("bad sample rate") })
-	if _, err := Open(context.Background(), "test-failing"); err == nil || !strings.Contains(err.Error(), "bad sample rate") {
+	failing := testBackendName("test-failing")
+	Register(failing, func(context.Context, Settings) (Backend, error) { return nil, errors.New("bad sample rate") })
+	if _, err := Open(context.Background(), failing); err == nil || !strings.Contains(err.Error(), "bad sample rate") {
 		t.Errorf("factory error not returned: %v", err)
 	}
 }
@@ -240,7 +252,8 @@ func mustPanic(t *testing.T, what string, f func()) {
 }
 
 func TestFromEnv(t *testing.T) {
-	Register("test-summary", func(_ context.Context, s Settings) (Backend, error) {
+	summaryName := testBackendName("test-summary")
+	Register(summaryName, func(_ context.Context, s Settings) (Backend, error) {
 		return summaryBackend{Summary{Backend: "test-summary", Service: s.Service, Propagators: []string{"tracecontext"}}}, nil
 	})
 	var buf bytes.Buffer
@@ -258,7 +271,7 @@ func TestFromEnv(t *testing.T) {
 	}
 
 	buf.Reset()
-	t.Setenv(EnvBackend, "test-summary")
+	t.Setenv(EnvBackend, summaryName)
 	tr, err = FromEnv(context.Background(), WithSummary(&buf), WithServiceName("notes"))
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,6 +161,9 @@ func checkStep(t *testing.T, m mapping, s step, notesSvc, calSvc string, tr *tra
 		return
 	}
 	checkSpan(t, handler, notesSvc, s.handler, fail5xx)
+	if s.status >= 400 && s.status < 500 {
+		checkRejected(t, m, handler)
+	}
 
 	var sqls, others []*span
 	for _, c := range tr.children(handler) {
@@ -358,4 +362,42 @@ func checkNoPrivateData(t *testing.T, traces []*trace) {
 			}
 		}
 	}
+}
+
+// checkRejected checks that a handler span that answered 4xx says why, in
+// its "rejected" event, without failing. OpenTelemetry and Jaeger spans
+// carry events as Jaeger logs; dd-trace-go sends them in its "events" tag
+// (JSON), which the collector's datadog receiver keeps as a tag.
+func checkRejected(t *testing.T, m mapping, s *span) {
+	t.Helper()
+	type event struct {
+		Name       string
+		Attributes map[string]any
+	}
+	var events []event
+	if m.eventsTag {
+		if tg, ok := s.tag("events"); ok {
+			if err := json.Unmarshal([]byte(tg.String()), &events); err != nil {
+				t.Errorf("the events tag is not dd-trace-go's JSON: %v: %s", err, s)
+			}
+		}
+	} else {
+		for _, l := range s.Logs {
+			e := event{Attributes: map[string]any{}}
+			for _, f := range l.Fields {
+				if f.Key == "event" {
+					e.Name = f.String()
+				} else {
+					e.Attributes[f.Key] = f.String()
+				}
+			}
+			events = append(events, e)
+		}
+	}
+	for _, e := range events {
+		if e.Name == "rejected" && e.Attributes["reason"] == "note not found" {
+			return
+		}
+	}
+	t.Errorf("the 4xx handler span has no \"rejected\" event with reason \"note not found\": %s\nlogs: %+v", s, s.Logs)
 }

@@ -37,7 +37,10 @@
 //     calendar's server span → GetDate, and the INSERT under CreateNote;
 //   - operation names, the resource, the method, route and status code tags
 //     in each backend's own keys and types, and span kinds;
-//   - errors: 5xx and a failed client call are error=true, a 404 is not;
+//   - errors: 5xx and a failed client call are error=true, a 404 is not,
+//     and its handler span says why (a "rejected" event, reason "note not
+//     found": a Jaeger log, or dd-trace-go's events tag through the
+//     collector);
 //   - services: Jaeger lists exactly the leg's two services, and each
 //     process carries the tag of the tracer the leg selects;
 //   - the graceful shutdown delivers the spans: the otel and jaeger legs

@@ -41,6 +41,9 @@ type mapping struct {
 	// ddIDs: the trace id's high half is the root span's _dd.p.tid, the low
 	// half its datadog.trace.id (decimal).
 	ddIDs bool
+	// eventsTag: span events are in an "events" tag (dd-trace-go's JSON),
+	// not Jaeger logs.
+	eventsTag bool
 }
 
 var (
@@ -93,6 +96,7 @@ var (
 		sdkKey:          "telemetry.sdk.name",
 		sdkPrefix:       "Datadog",
 		ddIDs:           true,
+		eventsTag:       true,
 	}
 )
 

@@ -9,7 +9,7 @@ import (
 )
 
 // TestGeneratedAdapterOptionsUpToDate regenerates the options.go of
-// tracechi, tracegin and traceecho and checks that the committed ones
+// tracehttp, tracechi, tracegin and traceecho and checks that the committed ones
 // match, so that the adapters' options never drift apart.
 func TestGeneratedAdapterOptionsUpToDate(t *testing.T) {
 	if testing.Short() {
@@ -20,7 +20,7 @@ func TestGeneratedAdapterOptionsUpToDate(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go run options_gen.go: %v\n%s", err, out)
 	}
-	for _, pkg := range []string{"tracechi", "tracegin", "traceecho"} {
+	for _, pkg := range []string{"tracehttp", "tracechi", "tracegin", "traceecho"} {
 		want, err := os.ReadFile(filepath.Join(dir, pkg, "options.go"))
 		if err != nil {
 			t.Fatal(err)

@@ -7,32 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/polytrace/polytrace/internal/testwait"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
-
-// guard fails the test if done is not closed within a minute: a hang
-// detector, far above anything the code under test should take.
-func guard(t *testing.T, done <-chan struct{}, msg string) {
-	t.Helper()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		t.Fatal(msg)
-	}
-}
-
-// waitFor polls cond until it holds, failing after half a minute.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // burst ends 1000 spans: 100 traces of a root and 9 children (dd-trace-go
 // queues whole traces, 1000 at most).
@@ -101,7 +79,7 @@ func TestAgentFaults(t *testing.T) {
 
 			done := make(chan struct{})
 			go func() { defer close(done); burst(tr) }()
-			guard(t, done, "Start/End blocked on a misbehaving agent")
+			testwait.Guard(t, done, "Start/End blocked on a misbehaving agent")
 			if cfg.Hold != nil {
 				select {
 				case err := <-flushed:
@@ -127,23 +105,12 @@ func TestAgentFaults(t *testing.T) {
 				return
 			}
 
-			ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
-			defer cancel()
-			start := time.Now()
-			errc := make(chan error, 1)
-			go func() { errc <- tr.Shutdown(ctx) }()
-			select {
-			case err := <-errc:
-				t.Logf("Shutdown(250ms deadline) returned after %v: %v", time.Since(start).Round(time.Millisecond), err)
-				if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-					t.Errorf("Shutdown: %v, want nil or the deadline error", err)
-				}
-			case <-time.After(time.Minute):
-				t.Fatal("Shutdown did not return by its context's deadline")
+			if err := testwait.Shutdown(t, tr.Shutdown, 250*time.Millisecond); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Shutdown: %v, want nil or the deadline error", err)
 			}
 			<-flushed
 			// dd-trace-go's Stop finishes once its requests are cancelled.
-			waitFor(t, "every span to be accounted for", func() bool {
+			testwait.WaitFor(t, "every span to be accounted for", func() bool {
 				s := b.Stats()
 				return s.Ended == 1001 && s.Exported+s.Dropped == 1001
 			})

@@ -11,33 +11,11 @@ import (
 
 	j "github.com/uber/jaeger-client-go/thrift-gen/jaeger"
 
+	"github.com/polytrace/polytrace/internal/testwait"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend/jaegertest"
 )
-
-// guard fails the test if done is not closed within a minute: a hang
-// detector, far above anything the code under test should take.
-func guard(t *testing.T, done <-chan struct{}, msg string) {
-	t.Helper()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		t.Fatal(msg)
-	}
-}
-
-// waitFor polls cond until it holds, failing after half a minute.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // distinctJaeger returns how many distinct span ids spans hold, failing t
 // if one comes twice.
@@ -132,7 +110,7 @@ func TestCollectorFaults(t *testing.T) {
 
 			done := make(chan struct{})
 			go func() { defer close(done); burst(tr) }()
-			guard(t, done, "Start/End blocked on a misbehaving collector")
+			testwait.Guard(t, done, "Start/End blocked on a misbehaving collector")
 			if tc.hold {
 				select {
 				case err := <-flushed:
@@ -159,19 +137,8 @@ func TestCollectorFaults(t *testing.T) {
 				return
 			}
 
-			ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
-			defer cancel()
-			start := time.Now()
-			errc := make(chan error, 1)
-			go func() { errc <- tr.Shutdown(ctx) }()
-			select {
-			case err := <-errc:
-				t.Logf("Shutdown(250ms deadline) returned after %v: %v", time.Since(start).Round(time.Millisecond), err)
-				if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-					t.Errorf("Shutdown: %v, want nil or the deadline error", err)
-				}
-			case <-time.After(time.Minute):
-				t.Fatal("Shutdown did not return by its context's deadline")
+			if err := testwait.Shutdown(t, tr.Shutdown, 250*time.Millisecond); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Shutdown: %v, want nil or the deadline error", err)
 			}
 			<-flushed
 			// Closing goes on in the background, its requests cancelled;
@@ -214,7 +181,7 @@ func TestAgentDownUDP(t *testing.T) {
 			_ = tr.ForceFlush(context.Background())
 		}
 	}()
-	guard(t, done, "Start/End blocked with the agent down")
+	testwait.Guard(t, done, "Start/End blocked with the agent down")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := tr.Shutdown(ctx); err != nil {

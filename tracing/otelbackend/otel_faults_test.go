@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/polytrace/polytrace/internal/testwait"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
 	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
@@ -118,7 +119,7 @@ func TestFaults(t *testing.T) {
 						sp.End()
 					}
 				}()
-				guard(t, burst, "Start/End blocked on a misbehaving collector")
+				testwait.Guard(t, burst, "Start/End blocked on a misbehaving collector")
 				if f.holds && release != nil {
 					select {
 					case err := <-flushed:
@@ -145,24 +146,13 @@ func TestFaults(t *testing.T) {
 					return
 				}
 
-				ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
-				defer cancel()
-				start := time.Now()
-				errc := make(chan error, 1)
-				go func() { errc <- tr.Shutdown(ctx) }()
-				select {
-				case err := <-errc:
-					t.Logf("Shutdown(250ms deadline) returned after %v: %v", time.Since(start).Round(time.Millisecond), err)
-					if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-						t.Errorf("Shutdown: %v, want nil or the deadline error", err)
-					}
-				case <-time.After(time.Minute):
-					t.Fatal("Shutdown did not return by its context's deadline")
+				if err := testwait.Shutdown(t, tr.Shutdown, 250*time.Millisecond); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("Shutdown: %v, want nil or the deadline error", err)
 				}
 				<-flushed
 				// Exports still running were aborted; every span is
 				// accounted for once the batch processor is done.
-				if !poll(func() bool {
+				if !testwait.Poll(func() bool {
 					s := b.Stats()
 					return s.Ended == 1001 && s.Exported+s.Dropped == 1001
 				}) {

@@ -9,6 +9,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/polytrace/polytrace/internal/testwait"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
 	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
@@ -188,29 +189,20 @@ func TestBlackholeCollector(t *testing.T) {
 					_, c := tr.Start(ctx, "child")
 					c.End()
 					sp.End()
-					if i == 0 && !poll(func() bool { return bh.Accepted() > 0 }) {
+					if i == 0 && !testwait.Poll(func() bool { return bh.Accepted() > 0 }) {
 						t.Error("the exporter never connected to the black hole")
 						return
 					}
 				}
 			}()
-			guard(t, done, "Start/End blocked on a collector that never answers")
+			testwait.Guard(t, done, "Start/End blocked on a collector that never answers")
 
-			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-			defer cancel()
-			errc := make(chan error, 1)
-			go func() { errc <- b.Shutdown(ctx) }()
-			select {
-			case err := <-errc:
-				if !errors.Is(err, context.DeadlineExceeded) {
-					t.Errorf("Shutdown against a black hole returned %v, want the deadline error", err)
-				}
-			case <-time.After(time.Minute):
-				t.Fatal("Shutdown did not return by its context's deadline")
+			if err := testwait.Shutdown(t, b.Shutdown, 100*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Shutdown against a black hole returned %v, want the deadline error", err)
 			}
 			// Everything ended was either in an aborted export or dropped
 			// from the full queue; nothing was delivered.
-			waitFor(t, "the batch processor to drain", func() bool {
+			testwait.WaitFor(t, "the batch processor to drain", func() bool {
 				s := b.Stats()
 				return s.Ended == 2*n && s.Dropped == 2*n
 			})
@@ -219,37 +211,6 @@ func TestBlackholeCollector(t *testing.T) {
 			}
 		})
 	}
-}
-
-// guard fails the test if done is not closed within a minute: a hang
-// detector, far above anything the code under test should take.
-func guard(t *testing.T, done <-chan struct{}, msg string) {
-	t.Helper()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		t.Fatal(msg)
-	}
-}
-
-// waitFor polls cond until it holds, failing after half a minute.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	if !poll(cond) {
-		t.Fatalf("timed out waiting for %s", what)
-	}
-}
-
-// poll reports whether cond came to hold within half a minute.
-func poll(cond func() bool) bool {
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
 }
 
 // sdkBatch returns batch span processor options.

@@ -107,3 +107,25 @@ func TestGeneratedWriterFilesUpToDate(t *testing.T) {
 		}
 	}
 }
+
+// TestWrapResponseWriterAllocatesOnce backs the README's "one allocation
+// per recorded request": wrapping any combination of the optional
+// interfaces, writing the header and a body, allocates once. (The body is
+// a []byte: the fake has no WriteString, so a string would be converted,
+// an allocation of the underlying writer's, not the wrapper's.)
+func TestWrapResponseWriterAllocatesOnce(t *testing.T) {
+	body := []byte("x")
+	for _, c := range fakeCombos {
+		b := &fakeBase{h: http.Header{}}
+		w := c.make(b)
+		n := testing.AllocsPerRun(100, func() {
+			b.calls = b.calls[:0] // the fake's record of calls, not the wrapper's
+			rw, _ := WrapResponseWriter(w)
+			rw.WriteHeader(http.StatusOK)
+			_, _ = rw.Write(body)
+		})
+		if n != 1 {
+			t.Errorf("combination %05b: %v allocations, want 1", c.k, n)
+		}
+	}
+}

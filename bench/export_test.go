@@ -88,7 +88,7 @@ func BenchmarkExport(b *testing.B) {
 			n := 0
 			b.ReportAllocs()
 			for b.Loop() {
-				_, sp := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer), tracing.WithAttrs(
+				_, sp := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.SpanKindServer), tracing.WithAttrs(
 					tracing.String("http.route", valRoute), tracing.Int("note.count", valCount), tracing.Bool("cache.hit", valHit)))
 				sp.End()
 				if n++; n%256 == 0 {

@@ -48,7 +48,7 @@ func BenchmarkFacadeCore(b *testing.B) {
 	b.Run("options", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_, sp := tr.Start(ctx, "op", tracing.WithKind(tracing.KindServer), tracing.WithAttrs(
+			_, sp := tr.Start(ctx, "op", tracing.WithKind(tracing.SpanKindServer), tracing.WithAttrs(
 				tracing.String("http.route", route), tracing.Int("items", 3), tracing.Bool("cache.hit", true)))
 			sp.End()
 		}

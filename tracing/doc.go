@@ -17,7 +17,7 @@
 //	defer tracer.Shutdown(context.Background())
 //
 //	ctx, span := tracing.Start(ctx, "CreateNote",
-//		tracing.WithKind(tracing.KindServer),
+//		tracing.WithKind(tracing.SpanKindServer),
 //		tracing.WithAttrs(tracing.String("note.id", id), tracing.Int("items", n)))
 //	defer span.End()
 //	span.RecordError(err) // marks the span failed; nil is ignored

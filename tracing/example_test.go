@@ -19,7 +19,7 @@ func Example() {
 	defer tracing.SetDefault(nil)
 
 	ctx, span := tracing.Start(context.Background(), "CreateNote",
-		tracing.WithKind(tracing.KindServer),
+		tracing.WithKind(tracing.SpanKindServer),
 		tracing.WithAttrs(tracing.String("note.id", "7"), tracing.Int("items", 3)))
 	_, child := tracing.Start(ctx, "validate")
 	child.RecordError(errors.New("description too long"))
@@ -40,14 +40,14 @@ func ExampleTracer_Inject() {
 	tr := tracing.New(rec)
 
 	// The client side writes the span context into the outgoing headers…
-	ctx, span := tr.Start(context.Background(), "GET", tracing.WithKind(tracing.KindClient))
+	ctx, span := tr.Start(context.Background(), "GET", tracing.WithKind(tracing.SpanKindClient))
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://calendar:9090/calendar", nil)
 	tr.Inject(ctx, tracing.HeaderCarrier(req.Header))
 	span.End()
 
 	// …and the server side continues the trace from them.
 	sctx := tr.Extract(context.Background(), tracing.HeaderCarrier(req.Header))
-	_, server := tr.Start(sctx, "GET /calendar", tracing.WithKind(tracing.KindServer))
+	_, server := tr.Start(sctx, "GET /calendar", tracing.WithKind(tracing.SpanKindServer))
 	server.End()
 
 	fmt.Println("same trace:", server.SpanContext().TraceID() == span.SpanContext().TraceID())

@@ -48,7 +48,7 @@ const (
 	optNewRoot
 )
 
-// WithKind sets the span's kind (default KindInternal).
+// WithKind sets the span's kind (default SpanKindInternal).
 func WithKind(k SpanKind) StartOption { return StartOption{what: optKind, kind: k} }
 
 // WithAttrs sets attributes at start, where samplers can see them.

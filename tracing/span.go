@@ -10,13 +10,13 @@ import (
 // SpanKind says what role a span plays in a request.
 type SpanKind uint8
 
-// The span kinds, as in OpenTelemetry. The zero kind is KindInternal.
+// The span kinds, as in OpenTelemetry. The zero kind is SpanKindInternal.
 const (
-	KindInternal SpanKind = iota
-	KindServer
-	KindClient
-	KindProducer
-	KindConsumer
+	SpanKindInternal SpanKind = iota
+	SpanKindServer
+	SpanKindClient
+	SpanKindProducer
+	SpanKindConsumer
 )
 
 var spanKindNames = [...]string{"internal", "server", "client", "producer", "consumer"}

@@ -56,7 +56,7 @@ func (t *Tracer) Enabled() bool { return t != nil && !t.noop && !t.closed.Load()
 // returns a context carrying it together with the span. End the span when
 // the work is done:
 //
-//	ctx, span := tracer.Start(ctx, "CreateNote", tracing.WithKind(tracing.KindServer))
+//	ctx, span := tracer.Start(ctx, "CreateNote", tracing.WithKind(tracing.SpanKindServer))
 //	defer span.End()
 //
 // A nil ctx is treated as context.Background(); an empty name becomes

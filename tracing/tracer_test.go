@@ -50,14 +50,14 @@ func TestStartOptions(t *testing.T) {
 	tr := New(b)
 	start := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
 	link := Link{SpanContext: NewSpanContext(SpanContextConfig{TraceID: TraceIDFromUint64s(9, 9), SpanID: SpanIDFromUint64(9)})}
-	_, _ = tr.Start(context.Background(), "", WithKind(KindClient), WithAttrs(String("a", "1"), String("", "dropped")),
+	_, _ = tr.Start(context.Background(), "", WithKind(SpanKindClient), WithAttrs(String("a", "1"), String("", "dropped")),
 		WithAttrs(Int("b", 2)), WithStartTime(start), WithLinks(link, Link{}), WithResource("GET /x"), WithService("db"),
 		WithSpanType(TypeSQL), WithNewRoot(), WithStartTime(time.Time{}))
 	cfg := b.cfgs[0]
 	if b.names[0] != "unnamed" {
 		t.Errorf("empty name became %q", b.names[0])
 	}
-	if cfg.Kind != KindClient || !cfg.NewRoot || !cfg.StartTime.Equal(start) || cfg.Resource != "GET /x" || cfg.Service != "db" || cfg.Type != "sql" {
+	if cfg.Kind != SpanKindClient || !cfg.NewRoot || !cfg.StartTime.Equal(start) || cfg.Resource != "GET /x" || cfg.Service != "db" || cfg.Type != "sql" {
 		t.Errorf("config %+v", cfg)
 	}
 	if cfg.Attrs.Len() != 2 || cfg.Attrs.At(1).Key != "b" {
@@ -99,7 +99,7 @@ func TestFacadeAllocatesNothing(t *testing.T) {
 			// The backend's own work (the config copy it keeps) is
 			// measured separately; here Start is called on a backend
 			// that keeps nothing.
-			_, _ = New(NoopBackend()).Start(context.Background(), "x", WithKind(KindServer), WithAttrs(String("a", s), Int("b", 1), Bool("c", true)), WithResource(s))
+			_, _ = New(NoopBackend()).Start(context.Background(), "x", WithKind(SpanKindServer), WithAttrs(String("a", s), Int("b", 1), Bool("c", true)), WithResource(s))
 		},
 		"SetAttrs": func() { sp.SetAttrs(String("a", s), Int("b", 1), Bool("c", true)) },
 		"AddEvent": func() { sp.AddEvent("e", String("a", s)) },
@@ -122,7 +122,7 @@ func TestNoneAllocatesNothing(t *testing.T) {
 	ctx := context.Background()
 	s := "v"
 	n := testing.AllocsPerRun(1000, func() {
-		ctx, sp := tr.Start(ctx, "op", WithKind(KindServer), WithAttrs(String("a", s), Int("b", 2), Bool("c", true)))
+		ctx, sp := tr.Start(ctx, "op", WithKind(SpanKindServer), WithAttrs(String("a", s), Int("b", 2), Bool("c", true)))
 		sp.SetAttrs(String("d", s))
 		sp.AddEvent("e")
 		_ = SpanFromContext(ctx)

@@ -169,11 +169,11 @@ func TestOneTraceAcrossAMixedFleet(t *testing.T) {
 				}
 				spans := svc.spans(t, want)
 				hops[i] = hop{
-					server: only(t, svc, spans, func(s tracingtest.SpanData) bool { return s.Kind == tracing.KindServer }),
+					server: only(t, svc, spans, func(s tracingtest.SpanData) bool { return s.Kind == tracing.SpanKindServer }),
 					legacy: only(t, svc, spans, func(s tracingtest.SpanData) bool { return s.Name == "legacy-work" }),
 				}
 				if i < len(svcs)-1 {
-					hops[i].client = only(t, svc, spans, func(s tracingtest.SpanData) bool { return s.Kind == tracing.KindClient })
+					hops[i].client = only(t, svc, spans, func(s tracingtest.SpanData) bool { return s.Kind == tracing.SpanKindClient })
 				}
 			}
 

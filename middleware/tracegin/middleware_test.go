@@ -110,7 +110,7 @@ func TestHandlerSeesSpan(t *testing.T) {
 		})
 		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
 		spans := e.SpansExactly(t, 2)
-		srv, child := mwtest.One(t, spans, tracing.KindServer), mwtest.One(t, spans, tracing.KindInternal)
+		srv, child := mwtest.One(t, spans, tracing.SpanKindServer), mwtest.One(t, spans, tracing.SpanKindInternal)
 		if child.ParentID != srv.SpanID || child.TraceID != srv.TraceID {
 			t.Errorf("child not under the server span")
 		}

@@ -110,7 +110,7 @@ func testSecrets(t *testing.T, e *mwtest.Env, opts []tracehttp.Option, headers b
 			t.Errorf("%s recorded %q somewhere: %+v", e.Name, s, spans)
 		}
 	}
-	srvSpan := mwtest.One(t, spans, tracing.KindServer)
+	srvSpan := mwtest.One(t, spans, tracing.SpanKindServer)
 	e.WantAttr(t, srvSpan, httptrace.KeyURLPath, tracing.StringValue("/notes/7"))
 	if !headers {
 		e.NoAttr(t, srvSpan, httptrace.KeyURLQuery)

@@ -36,7 +36,7 @@ func upstream(t *testing.T, h http.HandlerFunc) *httptest.Server {
 }
 
 func clientSpans(spans []tracingtest.SpanData) []tracingtest.SpanData {
-	return tracingtest.Filter(spans, func(s tracingtest.SpanData) bool { return s.Kind == tracing.KindClient })
+	return tracingtest.Filter(spans, func(s tracingtest.SpanData) bool { return s.Kind == tracing.SpanKindClient })
 }
 
 func TestClientSpanShape(t *testing.T) {
@@ -63,8 +63,8 @@ func TestClientSpanShape(t *testing.T) {
 		}
 
 		spans := e.SpansExactly(t, 2)
-		cl := mwtest.One(t, spans, tracing.KindClient)
-		p := mwtest.One(t, spans, tracing.KindInternal)
+		cl := mwtest.One(t, spans, tracing.SpanKindClient)
+		p := mwtest.One(t, spans, tracing.SpanKindInternal)
 		e.WantName(t, cl, "GET", "GET")
 		if cl.Type != tracing.TypeHTTP {
 			t.Errorf("type %q, want http", cl.Type)
@@ -324,7 +324,7 @@ func TestClientRedirectsAndRetries(t *testing.T) {
 			v, _ := e.Attr(cl, httptrace.KeyStatusCode)
 			statuses = append(statuses, v.String())
 			kids := tracingtest.Children(spans, cl)
-			if len(kids) != 1 || kids[0].Kind != tracing.KindServer {
+			if len(kids) != 1 || kids[0].Kind != tracing.SpanKindServer {
 				t.Errorf("client span %s has %d server children, want 1", cl.SpanID, len(kids))
 			}
 		}

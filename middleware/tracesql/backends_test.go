@@ -21,7 +21,7 @@ import (
 func dbSpan(t *testing.T, e *mwtest.Env, spans []tracingtest.SpanData, name, resource string, parent tracing.Span) tracingtest.SpanData {
 	t.Helper()
 	s := mwtest.Named(t, spans, e.ReadDBName(name, resource))
-	if s.Kind != tracing.KindClient {
+	if s.Kind != tracing.SpanKindClient {
 		t.Errorf("%s: kind %v, want client", s.Name, s.Kind)
 	}
 	if psc := parent.SpanContext(); s.TraceID != psc.TraceID() || s.ParentID != psc.SpanID() {
@@ -38,7 +38,7 @@ func dbSpan(t *testing.T, e *mwtest.Env, spans []tracingtest.SpanData, name, res
 func TestQuerySpanOnBackends(t *testing.T) {
 	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
 		db := openSQLite(t, WithTracer(e.Tracer))
-		ctx, req := e.Tracer.Start(context.Background(), "request", tracing.WithKind(tracing.KindServer))
+		ctx, req := e.Tracer.Start(context.Background(), "request", tracing.WithKind(tracing.SpanKindServer))
 		const insert = "INSERT INTO notes (description) VALUES (?), (?)"
 		if _, err := db.ExecContext(ctx, insert, "secret-arg-1", "secret-arg-2"); err != nil {
 			t.Fatal(err)

@@ -124,7 +124,7 @@ func (c *config) startOp(ctx context.Context, t *tracing.Tracer, name string) (c
 func (c *config) start(ctx context.Context, t *tracing.Tracer, name, resource string, attrs []tracing.Attr) (context.Context, tracing.Span) {
 	sys := [1]tracing.Attr{tracing.String(AttrSystem, c.system)}
 	var opts [7]tracing.StartOption
-	opts[0] = tracing.WithKind(tracing.KindClient)
+	opts[0] = tracing.WithKind(tracing.SpanKindClient)
 	opts[1] = tracing.WithSpanType(tracing.TypeSQL)
 	opts[2] = tracing.WithAttrs(sys[:]...)
 	opts[3] = tracing.WithAttrs(attrs...)

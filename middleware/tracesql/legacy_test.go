@@ -277,7 +277,7 @@ func TestLegacyDriverSpans(t *testing.T) {
 		t.Fatalf("spans under the request %q, want INSERT kv, SELECT kv, DELETE kv (one each)", got)
 	}
 	for _, s := range children {
-		if s.Kind != tracing.KindClient || s.AttrString(AttrSystem) != "other_sql" || s.Status != tracing.StatusUnset {
+		if s.Kind != tracing.SpanKindClient || s.AttrString(AttrSystem) != "other_sql" || s.Status != tracing.StatusUnset {
 			t.Errorf("%s: kind %v system %q status %v", s.Name, s.Kind, s.AttrString(AttrSystem), s.Status)
 		}
 	}

@@ -29,6 +29,6 @@ func newRecorder(t testing.TB) (*tracingtest.Recorder, *tracing.Tracer, context.
 	t.Helper()
 	rec := tracingtest.NewRecorder()
 	tr := rec.Tracer()
-	ctx, span := tr.Start(context.Background(), "request", tracing.WithKind(tracing.KindServer))
+	ctx, span := tr.Start(context.Background(), "request", tracing.WithKind(tracing.SpanKindServer))
 	return rec, tr, ctx, span
 }

@@ -39,7 +39,7 @@ func openSQLite(t testing.TB, opts ...Option) *sql.DB {
 // wantDBSpan checks what every database span has.
 func wantDBSpan(t *testing.T, s tracingtest.SpanData, parent tracing.Span) {
 	t.Helper()
-	if s.Kind != tracing.KindClient {
+	if s.Kind != tracing.SpanKindClient {
 		t.Errorf("%s: kind %v, want client", s.Name, s.Kind)
 	}
 	if psc := parent.SpanContext(); s.TraceID != psc.TraceID() || s.ParentID != psc.SpanID() {

@@ -33,10 +33,10 @@ var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 func TestTreeDrawsOneTraceWhenItsLastSpanEnds(t *testing.T) {
 	var out consoletest.Buffer
 	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(false)))
-	ctx, root := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer),
+	ctx, root := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.SpanKindServer),
 		tracing.WithAttrs(tracing.String("http.request.method", "GET"), tracing.Int("http.response.status_code", 200)))
 	cctx, child := tr.Start(ctx, "GetNote")
-	_, q := tr.Start(cctx, "SELECT notes", tracing.WithKind(tracing.KindClient), tracing.WithService("db"), tracing.WithSpanType("sql"),
+	_, q := tr.Start(cctx, "SELECT notes", tracing.WithKind(tracing.SpanKindClient), tracing.WithService("db"), tracing.WithSpanType("sql"),
 		tracing.WithResource("SELECT * FROM notes WHERE id = ?"))
 	q.RecordError(errors.New("database is locked"))
 	q.End()
@@ -75,12 +75,12 @@ func TestTreeIncludesRemoteChildrenInOneProcess(t *testing.T) {
 	// extracts the first's context; the whole trace is drawn once.
 	var out consoletest.Buffer
 	tr := tracing.New(console.New(console.WithWriter(&out), console.WithColor(false)))
-	ctx, root := tr.Start(context.Background(), "POST /notes", tracing.WithKind(tracing.KindServer))
-	ctx, client := tr.Start(ctx, "GET", tracing.WithKind(tracing.KindClient))
+	ctx, root := tr.Start(context.Background(), "POST /notes", tracing.WithKind(tracing.SpanKindServer))
+	ctx, client := tr.Start(ctx, "GET", tracing.WithKind(tracing.SpanKindClient))
 	h := http.Header{}
 	tr.Inject(ctx, tracing.HeaderCarrier(h))
 	sctx := tr.Extract(context.Background(), tracing.HeaderCarrier(h))
-	_, server := tr.Start(sctx, "GET /calendar", tracing.WithKind(tracing.KindServer))
+	_, server := tr.Start(sctx, "GET /calendar", tracing.WithKind(tracing.SpanKindServer))
 	server.End()
 	client.End()
 	root.End()

@@ -14,7 +14,7 @@ func Example() {
 	var out bytes.Buffer
 	tracer := tracing.New(console.New(console.WithWriter(&out), console.WithColor(false)))
 
-	ctx, req := tracer.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer),
+	ctx, req := tracer.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.SpanKindServer),
 		tracing.WithAttrs(tracing.Int("http.response.status_code", 200)))
 	_, get := tracer.Start(ctx, "GetNote", tracing.WithAttrs(tracing.String("note.id", "3")))
 	get.End()

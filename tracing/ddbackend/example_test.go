@@ -26,9 +26,9 @@ func Example() {
 	}
 
 	ctx, server := tracer.Start(context.Background(), "GET /notes/{id}",
-		tracing.WithKind(tracing.KindServer),
+		tracing.WithKind(tracing.SpanKindServer),
 		tracing.WithAttrs(tracing.String("http.request.method", "GET"), tracing.String("http.route", "/notes/{id}")))
-	_, query := tracer.Start(ctx, "SELECT notes", tracing.WithKind(tracing.KindClient), tracing.WithService("db"),
+	_, query := tracer.Start(ctx, "SELECT notes", tracing.WithKind(tracing.SpanKindClient), tracing.WithService("db"),
 		tracing.WithAttrs(tracing.String("db.system.name", "sqlite"), tracing.String("db.query.text", "SELECT * FROM notes WHERE id = ?")))
 	query.End()
 	server.SetAttrs(tracing.Int("http.response.status_code", 200))

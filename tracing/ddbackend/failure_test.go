@@ -87,7 +87,7 @@ func promptly(t *testing.T, what string, f func()) {
 
 func startEndMany(tr *tracing.Tracer, n int) {
 	for i := range n {
-		ctx, root := tr.Start(context.Background(), "request", tracing.WithKind(tracing.KindServer),
+		ctx, root := tr.Start(context.Background(), "request", tracing.WithKind(tracing.SpanKindServer),
 			tracing.WithAttrs(tracing.String("http.request.method", "GET"), tracing.Int("i", i)))
 		_, child := tr.Start(ctx, "child")
 		child.End()

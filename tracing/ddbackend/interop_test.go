@@ -96,7 +96,7 @@ func TestInteropContribHTTP(t *testing.T) {
 		httptrace.RTWithResourceNamer(func(r *http.Request) string { return r.Method + " " + r.URL.Path }))
 	defer client.CloseIdleConnections()
 
-	ctx, root := tr.Start(bg(), "POST /notes", tracing.WithKind(tracing.KindServer),
+	ctx, root := tr.Start(bg(), "POST /notes", tracing.WithKind(tracing.SpanKindServer),
 		tracing.WithAttrs(tracing.String("http.request.method", "POST")))
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/calendar", nil)
 	resp, err := client.Do(req)

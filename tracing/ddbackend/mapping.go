@@ -188,7 +188,7 @@ func classify(kind tracing.SpanKind, attrs *tracing.Attrs) (op opKind, system, q
 			query = a.Value.String()
 		}
 	}
-	if op == opPlain && kind == tracing.KindClient && system != "" {
+	if op == opPlain && kind == tracing.SpanKindClient && system != "" {
 		op = opDB
 	}
 	return op, system, query

@@ -23,7 +23,7 @@ func TestInjectDefaultStyles(t *testing.T) {
 	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
-	ctx, sp := tr.Start(bg(), "client", tracing.WithKind(tracing.KindClient))
+	ctx, sp := tr.Start(bg(), "client", tracing.WithKind(tracing.SpanKindClient))
 	defer sp.End()
 	bag, _ := tracing.Baggage{}.With("tenant", "acme corp")
 	ctx = tracing.ContextWithBaggage(ctx, bag)
@@ -89,7 +89,7 @@ func TestExtract(t *testing.T) {
 	}
 
 	// A child continues the remote trace, on the wire too.
-	_, child := tr.Start(ctx, "server", tracing.WithKind(tracing.KindServer))
+	_, child := tr.Start(ctx, "server", tracing.WithKind(tracing.SpanKindServer))
 	if c := child.SpanContext(); c.TraceID() != tid || c.IsRemote() {
 		t.Errorf("child of the extracted context: %v", c)
 	}
@@ -200,7 +200,7 @@ func TestPropagationAcrossInstances(t *testing.T) {
 	a1 := newAgent(t, ddtest.Config{})
 	b1 := newBackend(t, a1)
 	tr1 := tracing.New(b1)
-	ctx, client := tr1.Start(bg(), "client-call", tracing.WithKind(tracing.KindClient))
+	ctx, client := tr1.Start(bg(), "client-call", tracing.WithKind(tracing.SpanKindClient))
 	bag, _ := tracing.Baggage{}.With("tenant", "acme corp")
 	h := http.Header{}
 	tr1.Inject(tracing.ContextWithBaggage(ctx, bag), tracing.HeaderCarrier(h))
@@ -214,7 +214,7 @@ func TestPropagationAcrossInstances(t *testing.T) {
 	if v, _ := tracing.BaggageFromContext(sctx).Get("tenant"); v != "acme corp" {
 		t.Errorf("baggage tenant = %q", v)
 	}
-	_, server := tr2.Start(sctx, "server-handle", tracing.WithKind(tracing.KindServer))
+	_, server := tr2.Start(sctx, "server-handle", tracing.WithKind(tracing.SpanKindServer))
 	server.End()
 	shutdown(t, b2)
 
@@ -243,7 +243,7 @@ func TestCrossProcessPropagation(t *testing.T) {
 	a1 := newAgent(t, ddtest.Config{})
 	b1 := newBackend(t, a1)
 	tr := tracing.New(b1)
-	ctx, client := tr.Start(bg(), "client-call", tracing.WithKind(tracing.KindClient))
+	ctx, client := tr.Start(bg(), "client-call", tracing.WithKind(tracing.SpanKindClient))
 	h := http.Header{}
 	tr.Inject(ctx, tracing.HeaderCarrier(h))
 	client.End()
@@ -276,7 +276,7 @@ func TestCrossProcessChild(t *testing.T) {
 	}
 	tr := tracing.New(b)
 	ctx := tr.Extract(bg(), tracing.HeaderCarrier(h))
-	_, server := tr.Start(ctx, "server-handle", tracing.WithKind(tracing.KindServer))
+	_, server := tr.Start(ctx, "server-handle", tracing.WithKind(tracing.SpanKindServer))
 	server.End()
 	shutdown(t, b)
 }

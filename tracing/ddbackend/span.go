@@ -99,13 +99,13 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	if spanType != "" {
 		n.flags |= fType
 	}
-	if cfg.Kind == tracing.KindServer || cfg.Kind == tracing.KindClient {
+	if cfg.Kind == tracing.SpanKindServer || cfg.Kind == tracing.SpanKindClient {
 		var system, query string
 		n.op, system, query = classify(cfg.Kind, &cfg.Attrs)
 		switch n.op {
 		case opHTTP:
 			opName = b.httpOp
-			if cfg.Kind == tracing.KindClient {
+			if cfg.Kind == tracing.SpanKindClient {
 				opName = b.clientOp
 			}
 			if resource == "" {
@@ -113,7 +113,7 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 			}
 			if spanType == "" {
 				spanType = ext.SpanTypeHTTP
-				if cfg.Kind == tracing.KindServer {
+				if cfg.Kind == tracing.SpanKindServer {
 					spanType = ext.SpanTypeWeb
 				}
 			}
@@ -355,10 +355,10 @@ func (n *span) special(key string, act action, v tracing.Value, atStart bool) {
 	switch act {
 	case actMethod:
 		dd.SetTag(key, v.String())
-		if n.op == opPlain && (n.kind == tracing.KindServer || n.kind == tracing.KindClient) {
+		if n.op == opPlain && (n.kind == tracing.SpanKindServer || n.kind == tracing.SpanKindClient) {
 			n.op = opHTTP
 			op, typ := n.b.httpOp, typeWeb
-			if n.kind == tracing.KindClient {
+			if n.kind == tracing.SpanKindClient {
 				op, typ = n.b.clientOp, typeHTTP
 			}
 			dd.SetOperationName(op)
@@ -386,12 +386,12 @@ func (n *span) special(key string, act action, v tracing.Value, atStart bool) {
 			n.url.scheme = s
 		case actServerAddress:
 			n.url.host = s
-			if n.kind != tracing.KindServer {
+			if n.kind != tracing.SpanKindServer {
 				dd.SetTag(ext.NetworkDestinationName, s)
 			}
 		case actServerPort:
 			n.url.port = s
-			if n.kind != tracing.KindServer {
+			if n.kind != tracing.SpanKindServer {
 				if x, ok := toDD(v); ok {
 					dd.SetTag(ext.NetworkDestinationPort, x)
 				}
@@ -400,7 +400,7 @@ func (n *span) special(key string, act action, v tracing.Value, atStart bool) {
 	case actDBSystem:
 		system := dbSystem(v.String())
 		dd.SetTag(key, system)
-		if n.op == opPlain && n.kind == tracing.KindClient && !atStart {
+		if n.op == opPlain && n.kind == tracing.SpanKindClient && !atStart {
 			n.op = opDB
 			dd.SetOperationName(system + ".query")
 			if n.flags&fType == 0 {
@@ -534,7 +534,7 @@ func (n *span) End(t time.Time) {
 		if n.flags&fURLFull == 0 && u.path != "" {
 			n.dd.SetTag(ext.HTTPURL, u.url())
 		}
-		if n.kind == tracing.KindServer && u.host != "" {
+		if n.kind == tracing.SpanKindServer && u.host != "" {
 			n.dd.SetTag("http.host", u.hostPort())
 		}
 	}

@@ -27,7 +27,7 @@ func TestWireSeedTutorial(t *testing.T) {
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 
-	ctx, server := tr.Start(bg(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer), tracing.WithAttrs(
+	ctx, server := tr.Start(bg(), "GET /notes/{id}", tracing.WithKind(tracing.SpanKindServer), tracing.WithAttrs(
 		tracing.String("http.request.method", "GET"),
 		tracing.String("http.route", "/notes/{id}"),
 		tracing.String("url.path", "/notes/42"),
@@ -38,7 +38,7 @@ func TestWireSeedTutorial(t *testing.T) {
 		tracing.String("user_agent.original", "curl/8.5.0"),
 		tracing.String("network.protocol.version", "1.1"),
 	))
-	cctx, client := tr.Start(ctx, "GET", tracing.WithKind(tracing.KindClient), tracing.WithResource("GET /calendar"), tracing.WithAttrs(
+	cctx, client := tr.Start(ctx, "GET", tracing.WithKind(tracing.SpanKindClient), tracing.WithResource("GET /calendar"), tracing.WithAttrs(
 		tracing.String("http.request.method", "GET"),
 		tracing.String("url.full", "http://calendar:9090/calendar"),
 		tracing.String("server.address", "calendar"),
@@ -47,7 +47,7 @@ func TestWireSeedTutorial(t *testing.T) {
 	client.SetAttrs(tracing.Int("http.response.status_code", 200), tracing.Int("http.response.body.size", 12))
 	client.End()
 	_ = cctx
-	_, query := tr.Start(ctx, "SELECT notes", tracing.WithKind(tracing.KindClient), tracing.WithService("db"), tracing.WithAttrs(
+	_, query := tr.Start(ctx, "SELECT notes", tracing.WithKind(tracing.SpanKindClient), tracing.WithService("db"), tracing.WithAttrs(
 		tracing.String("db.system.name", "sqlite"),
 		tracing.String("db.query.text", "SELECT id, description FROM notes WHERE id = ?"),
 		tracing.String("db.operation.name", "SELECT"),
@@ -63,7 +63,7 @@ func TestWireSeedTutorial(t *testing.T) {
 	// A failing request: 500, an error recorded with its stack. The
 	// middleware's error.type (semantic conventions: the error class) and
 	// RecordError's (the Go type) are the same Datadog tag; the later wins.
-	_, failing := tr.Start(bg(), "PUT /notes/{id}", tracing.WithKind(tracing.KindServer),
+	_, failing := tr.Start(bg(), "PUT /notes/{id}", tracing.WithKind(tracing.SpanKindServer),
 		tracing.WithAttrs(tracing.String("http.request.method", "PUT"), tracing.String("url.path", "/notes/7")))
 	failing.RecordError(errors.New("database is locked"), tracing.WithStack())
 	failing.SetAttrs(tracing.Int("http.response.status_code", 500), tracing.String("error.type", "500"))
@@ -175,7 +175,7 @@ func TestWireLateChanges(t *testing.T) {
 	tr := tracing.New(b)
 
 	// A router renames the server span once the route is known.
-	ctx, srv := tr.Start(bg(), "GET", tracing.WithKind(tracing.KindServer), tracing.WithAttrs(tracing.String("http.request.method", "GET")))
+	ctx, srv := tr.Start(bg(), "GET", tracing.WithKind(tracing.SpanKindServer), tracing.WithAttrs(tracing.String("http.request.method", "GET")))
 	srv.SetName("GET /notes/{id}")
 	// An explicit resource is not replaced by a rename.
 	_, pinned := tr.Start(ctx, "first", tracing.WithResource("pinned"))
@@ -189,10 +189,10 @@ func TestWireLateChanges(t *testing.T) {
 	late.End()
 	// Semantic attributes after start turn a client span into an HTTP or
 	// database span.
-	_, c := tr.Start(ctx, "GET /calendar", tracing.WithKind(tracing.KindClient))
+	_, c := tr.Start(ctx, "GET /calendar", tracing.WithKind(tracing.SpanKindClient))
 	c.SetAttrs(tracing.String("http.request.method", "GET"))
 	c.End()
-	_, q := tr.Start(ctx, "SELECT notes", tracing.WithKind(tracing.KindClient))
+	_, q := tr.Start(ctx, "SELECT notes", tracing.WithKind(tracing.SpanKindClient))
 	q.SetAttrs(tracing.String("db.system.name", "postgresql"), tracing.String("db.query.text", "SELECT 1"))
 	q.End()
 	srv.End()

@@ -27,9 +27,9 @@ func Example() {
 	}
 	tr := tracing.New(b)
 	defer tr.Shutdown(context.Background())
-	ctx, srv := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer),
+	ctx, srv := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.SpanKindServer),
 		tracing.WithAttrs(tracing.String("http.request.method", "GET"), tracing.Int("http.response.status_code", 200)))
-	_, q := tr.Start(ctx, "SELECT notes", tracing.WithKind(tracing.KindClient),
+	_, q := tr.Start(ctx, "SELECT notes", tracing.WithKind(tracing.SpanKindClient),
 		tracing.WithAttrs(tracing.String("db.system.name", "sqlite"), tracing.String("db.query.text", "SELECT * FROM notes WHERE id = ?")))
 	q.End()
 	srv.End()
@@ -58,7 +58,7 @@ func ExampleBackend_Inject() {
 	in.Set("Uber-Trace-Id", "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1")
 	in.Set("Uberctx-Tenant", "acme")
 	ctx := tr.Extract(context.Background(), tracing.HeaderCarrier(in))
-	ctx, sp := tr.Start(ctx, "GET /calendar", tracing.WithKind(tracing.KindServer))
+	ctx, sp := tr.Start(ctx, "GET /calendar", tracing.WithKind(tracing.SpanKindServer))
 	defer sp.End()
 
 	out := http.Header{}

@@ -43,7 +43,7 @@ func TestNestingWithJaegerTracer(t *testing.T) {
 	tr := tracing.New(b)
 	ot := b.OpenTracingTracer()
 
-	ctx, root := tr.Start(context.Background(), "facade-root", tracing.WithKind(tracing.KindServer))
+	ctx, root := tr.Start(context.Background(), "facade-root", tracing.WithKind(tracing.SpanKindServer))
 	legacy, lctx := opentracing.StartSpanFromContextWithTracer(ctx, ot, "legacy")
 	ictx, inner := tr.Start(lctx, "facade-inner")
 	legacy2, l2ctx := opentracing.StartSpanFromContextWithTracer(ictx, ot, "legacy-inner")

@@ -22,7 +22,7 @@ func TestInjectBothFormatsByDefault(t *testing.T) {
 
 	bag, _ := tracing.Baggage{}.With("tenant", "acme corp")
 	ctx := tracing.ContextWithBaggage(context.Background(), bag)
-	ctx, sp := tr.Start(ctx, "client", tracing.WithKind(tracing.KindClient))
+	ctx, sp := tr.Start(ctx, "client", tracing.WithKind(tracing.SpanKindClient))
 	defer sp.End()
 	h := http.Header{}
 	tr.Inject(ctx, tracing.HeaderCarrier(h))
@@ -152,7 +152,7 @@ func TestExtract(t *testing.T) {
 				if len(c.wantBaggage) > 0 && bag.Len() != len(c.wantBaggage) {
 					t.Errorf("%T: baggage %v, want %v", carrier, bag.Members(), c.wantBaggage)
 				}
-				_, child := tr.Start(ctx, "child", tracing.WithKind(tracing.KindServer))
+				_, child := tr.Start(ctx, "child", tracing.WithKind(tracing.SpanKindServer))
 				if got := child.SpanContext(); got.TraceID() != sc.TraceID() || got.IsSampled() != c.wantSampled || got.TraceState() != c.wantState {
 					t.Errorf("child %v state %q, want trace %s sampled %v", got, got.TraceState(), sc.TraceID(), c.wantSampled)
 				}
@@ -182,15 +182,15 @@ func TestSharesTraceWithW3CBackends(t *testing.T) {
 	rt := rec.Tracer()
 
 	// W3C service → jaeger service → W3C service.
-	ctx, up := rt.Start(context.Background(), "upstream", tracing.WithKind(tracing.KindClient))
+	ctx, up := rt.Start(context.Background(), "upstream", tracing.WithKind(tracing.SpanKindClient))
 	h := http.Header{}
 	rt.Inject(ctx, tracing.HeaderCarrier(h))
 	jctx := jt.Extract(context.Background(), tracing.HeaderCarrier(h))
-	jctx, mid := jt.Start(jctx, "middle", tracing.WithKind(tracing.KindServer))
+	jctx, mid := jt.Start(jctx, "middle", tracing.WithKind(tracing.SpanKindServer))
 	h2 := http.Header{}
 	jt.Inject(jctx, tracing.HeaderCarrier(h2))
 	dctx := rt.Extract(context.Background(), tracing.HeaderCarrier(h2))
-	_, down := rt.Start(dctx, "downstream", tracing.WithKind(tracing.KindServer))
+	_, down := rt.Start(dctx, "downstream", tracing.WithKind(tracing.SpanKindServer))
 	down.End()
 	mid.End()
 	up.End()

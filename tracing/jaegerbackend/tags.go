@@ -37,10 +37,10 @@ const (
 // span.kind=server there to mark the first span of a trace in this process;
 // the maps are shared and only ever read.
 var kindTags = [...]opentracing.Tags{
-	tracing.KindServer:   {tagSpanKind: "server"},
-	tracing.KindClient:   {tagSpanKind: "client"},
-	tracing.KindProducer: {tagSpanKind: "producer"},
-	tracing.KindConsumer: {tagSpanKind: "consumer"},
+	tracing.SpanKindServer:   {tagSpanKind: "server"},
+	tracing.SpanKindClient:   {tagSpanKind: "client"},
+	tracing.SpanKindProducer: {tagSpanKind: "producer"},
+	tracing.SpanKindConsumer: {tagSpanKind: "consumer"},
 }
 
 func startTags(k tracing.SpanKind) opentracing.Tags {
@@ -73,11 +73,11 @@ func tagKey(key string, kind tracing.SpanKind) string {
 	case "network.peer.port":
 		return "peer.port"
 	case "server.address":
-		if kind == tracing.KindClient || kind == tracing.KindProducer {
+		if kind == tracing.SpanKindClient || kind == tracing.SpanKindProducer {
 			return "peer.hostname"
 		}
 	case "server.port":
-		if kind == tracing.KindClient || kind == tracing.KindProducer {
+		if kind == tracing.SpanKindClient || kind == tracing.SpanKindProducer {
 			return "peer.port"
 		}
 	}

@@ -33,17 +33,17 @@ func TestWireMapping(t *testing.T) {
 	tr := tracing.New(b)
 	defer tr.Shutdown(context.Background())
 
-	ctx, srv := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer),
+	ctx, srv := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.SpanKindServer),
 		tracing.WithAttrs(tracing.String("http.request.method", "GET"), tracing.String("url.path", "/notes/7"),
 			tracing.String("url.scheme", "https"), tracing.String("http.route", "/notes/{id}"),
 			tracing.Int("http.response.status_code", 404), tracing.Int("note.id", 7)))
-	cctx, cli := tr.Start(ctx, "GET", tracing.WithKind(tracing.KindClient), tracing.WithResource("GET /calendar"),
+	cctx, cli := tr.Start(ctx, "GET", tracing.WithKind(tracing.SpanKindClient), tracing.WithResource("GET /calendar"),
 		tracing.WithSpanType(tracing.TypeHTTP), tracing.WithAttrs(tracing.String("server.address", "calendar"),
 			tracing.Int("server.port", 9090), tracing.String("url.full", "https://u:pw@calendar:9090/calendar?key=secret")))
 	cli.SetAttrs(tracing.Int("http.response.status_code", 503))
 	cli.SetStatus(tracing.StatusError, "calendar returned 503")
 	cli.End()
-	_, q := tr.Start(cctx, "SELECT notes", tracing.WithKind(tracing.KindClient), tracing.WithService("db"),
+	_, q := tr.Start(cctx, "SELECT notes", tracing.WithKind(tracing.SpanKindClient), tracing.WithService("db"),
 		tracing.WithSpanType(tracing.TypeSQL), tracing.WithResource("SELECT * FROM notes WHERE id = ?"),
 		tracing.WithAttrs(tracing.String("db.system.name", "sqlite"), tracing.String("db.query.text", "SELECT * FROM notes WHERE id = ?"),
 			tracing.String("db.namespace", "main")))

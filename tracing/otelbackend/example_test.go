@@ -24,7 +24,7 @@ func ExampleNew() {
 	tracer := tracing.New(b)
 	defer tracer.Shutdown(context.Background())
 
-	ctx, root := tracer.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer))
+	ctx, root := tracer.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.SpanKindServer))
 	_, q := tracer.Start(ctx, "SELECT notes", tracing.WithService("db"),
 		tracing.WithAttrs(tracing.String("db.system.name", "sqlite")))
 	q.End()

@@ -118,7 +118,7 @@ func TestOTelHTTPInterop(t *testing.T) {
 	}), "server", otelhttp.WithSpanNameFormatter(func(string, *http.Request) string { return "otelhttp-server" })))
 	defer srv.Close()
 
-	ctx, client := tr.Start(context.Background(), "facade-client", tracing.WithKind(tracing.KindClient))
+	ctx, client := tr.Start(context.Background(), "facade-client", tracing.WithKind(tracing.SpanKindClient))
 	bag, _ := tracing.Baggage{}.With("tenant", "acme")
 	ctx = tracing.ContextWithBaggage(ctx, bag)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)

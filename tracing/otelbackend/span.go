@@ -206,7 +206,7 @@ func (b *Backend) startWithScratch(ctx context.Context, name string, cfg *tracin
 // slices are shared: OpenTelemetry only reads the options it is given.
 func fixedOptions(k tracing.SpanKind, newRoot bool) []trace.SpanStartOption {
 	if int(k) >= len(fixedOpts) {
-		k = tracing.KindInternal
+		k = tracing.SpanKindInternal
 	}
 	if newRoot {
 		return fixedOpts[k][1]
@@ -217,7 +217,7 @@ func fixedOptions(k tracing.SpanKind, newRoot bool) []trace.SpanStartOption {
 var fixedOpts = func() (o [len(kindOptions)][2][]trace.SpanStartOption) {
 	for k := range o {
 		var kind []trace.SpanStartOption
-		if k != int(tracing.KindInternal) {
+		if k != int(tracing.SpanKindInternal) {
 			kind = []trace.SpanStartOption{kindOptions[k]}
 		}
 		o[k][0] = kind
@@ -230,11 +230,11 @@ var (
 	newRootOption = trace.WithNewRoot()
 	// kindOptions is indexed by tracing.SpanKind.
 	kindOptions = [...]trace.SpanStartOption{
-		tracing.KindInternal: trace.WithSpanKind(trace.SpanKindInternal),
-		tracing.KindServer:   trace.WithSpanKind(trace.SpanKindServer),
-		tracing.KindClient:   trace.WithSpanKind(trace.SpanKindClient),
-		tracing.KindProducer: trace.WithSpanKind(trace.SpanKindProducer),
-		tracing.KindConsumer: trace.WithSpanKind(trace.SpanKindConsumer),
+		tracing.SpanKindInternal: trace.WithSpanKind(trace.SpanKindInternal),
+		tracing.SpanKindServer:   trace.WithSpanKind(trace.SpanKindServer),
+		tracing.SpanKindClient:   trace.WithSpanKind(trace.SpanKindClient),
+		tracing.SpanKindProducer: trace.WithSpanKind(trace.SpanKindProducer),
+		tracing.SpanKindConsumer: trace.WithSpanKind(trace.SpanKindConsumer),
 	}
 )
 

@@ -50,11 +50,11 @@ func TestWire(t *testing.T) {
 			link := tracing.NewSpanContext(tracing.SpanContextConfig{
 				TraceID: tracing.TraceIDFromUint64s(0xaaaa, 0xbbbb), SpanID: tracing.SpanIDFromUint64(0xcccc), TraceFlags: tracing.FlagsSampled,
 			})
-			ctx, root := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer),
+			ctx, root := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.SpanKindServer),
 				tracing.WithAttrs(tracing.String("http.request.method", "GET"), tracing.Int("http.response.status_code", 500)),
 				tracing.WithResource("GET /notes/{id}"), tracing.WithSpanType(tracing.TypeWeb),
 				tracing.WithLinks(tracing.Link{SpanContext: link, Attrs: []tracing.Attr{tracing.String("why", "retry")}}))
-			_, db := tr.Start(ctx, "SELECT notes", tracing.WithKind(tracing.KindClient), tracing.WithService("db"),
+			_, db := tr.Start(ctx, "SELECT notes", tracing.WithKind(tracing.SpanKindClient), tracing.WithService("db"),
 				tracing.WithAttrs(tracing.Float64("ratio", 0.5), tracing.StringSlice("tables", []string{"notes", "tags"})))
 			db.AddEvent("rows", tracing.Int("count", 3))
 			db.RecordError(errors.New("database is locked"))
@@ -95,7 +95,7 @@ func TestWire(t *testing.T) {
 			if dd.TraceID != rd.TraceID || dd.ParentID != rd.SpanID {
 				t.Errorf("db span in trace %s under %s, want trace %s under %s", dd.TraceID, dd.ParentID, rd.TraceID, rd.SpanID)
 			}
-			if rd.Kind != tracing.KindServer || dd.Kind != tracing.KindClient {
+			if rd.Kind != tracing.SpanKindServer || dd.Kind != tracing.SpanKindClient {
 				t.Errorf("kinds %v, %v", rd.Kind, dd.Kind)
 			}
 			if rd.AttrString("http.request.method") != "GET" || rd.AttrString("http.response.status_code") != "500" ||

@@ -34,7 +34,7 @@ func Example() {
 
 	opentracing.SetGlobalTracer(otshim.New())
 
-	ctx, handler := tracing.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.KindServer))
+	ctx, handler := tracing.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.SpanKindServer))
 	loadNote(ctx, 7)
 	handler.End()
 

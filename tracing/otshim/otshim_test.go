@@ -24,7 +24,7 @@ import (
 func TestNesting(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend, tr *tracing.Tracer, spans spansFunc) {
 		shim := otshim.New(otshim.WithTracer(tr))
-		ctx, root := tr.Start(context.Background(), "facade-root", tracing.WithKind(tracing.KindServer))
+		ctx, root := tr.Start(context.Background(), "facade-root", tracing.WithKind(tracing.SpanKindServer))
 		legacy, lctx := opentracing.StartSpanFromContextWithTracer(ctx, shim, "legacy")
 		ictx, inner := tr.Start(lctx, "facade-inner")
 		legacy2, l2ctx := opentracing.StartSpanFromContextWithTracer(ictx, shim, "legacy-inner")
@@ -72,7 +72,7 @@ func TestGlobalTracer(t *testing.T) {
 		root.End()
 		got := spans(t, 2)
 		r, c := one(t, got, "handler"), one(t, got, "legacy-call")
-		if c.ParentID != r.SpanID || c.Kind != tracing.KindClient {
+		if c.ParentID != r.SpanID || c.Kind != tracing.SpanKindClient {
 			t.Errorf("legacy-call: parent %s kind %v, want %s client", c.ParentID, c.Kind, r.SpanID)
 		}
 	})
@@ -148,7 +148,7 @@ func TestTags(t *testing.T) {
 
 		got := spans(t, 2)
 		d := one(t, got, "GET /notes/{id}")
-		if d.Kind != tracing.KindServer || d.Status != tracing.StatusError || d.Resource != "GET /notes/{id}" {
+		if d.Kind != tracing.SpanKindServer || d.Status != tracing.StatusError || d.Resource != "GET /notes/{id}" {
 			t.Errorf("kind %v status %v resource %q, want server error GET /notes/{id}", d.Kind, d.Status, d.Resource)
 		}
 		if !near(d.Start, start) || !near(d.End, start.Add(2*time.Second)) {
@@ -354,7 +354,7 @@ func TestInjectExtract(t *testing.T) {
 			t.Fatalf("got %d server spans, want 2", len(srv))
 		}
 		for _, s := range srv {
-			if s.TraceID != cd.TraceID || s.ParentID != cd.SpanID || s.Kind != tracing.KindServer {
+			if s.TraceID != cd.TraceID || s.ParentID != cd.SpanID || s.Kind != tracing.SpanKindServer {
 				t.Errorf("server span %s/%s kind %v, want a server child of %s/%s", s.TraceID, s.ParentID, s.Kind, cd.TraceID, cd.SpanID)
 			}
 		}

@@ -178,15 +178,15 @@ func spanKind(v any) (tracing.SpanKind, bool) {
 	}
 	switch strings.ToLower(val.String()) {
 	case "server":
-		return tracing.KindServer, true
+		return tracing.SpanKindServer, true
 	case "client":
-		return tracing.KindClient, true
+		return tracing.SpanKindClient, true
 	case "producer":
-		return tracing.KindProducer, true
+		return tracing.SpanKindProducer, true
 	case "consumer":
-		return tracing.KindConsumer, true
+		return tracing.SpanKindConsumer, true
 	case "internal":
-		return tracing.KindInternal, true
+		return tracing.SpanKindInternal, true
 	}
 	return 0, false
 }

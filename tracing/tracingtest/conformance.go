@@ -368,7 +368,7 @@ func testEvents(t *testing.T, s *suite) {
 }
 
 func testKinds(t *testing.T, s *suite) {
-	kinds := []tracing.SpanKind{tracing.KindInternal, tracing.KindServer, tracing.KindClient, tracing.KindProducer, tracing.KindConsumer}
+	kinds := []tracing.SpanKind{tracing.SpanKindInternal, tracing.SpanKindServer, tracing.SpanKindClient, tracing.SpanKindProducer, tracing.SpanKindConsumer}
 	for _, k := range kinds {
 		_, sp := s.tr.Start(context.Background(), "kind-"+k.String(), tracing.WithKind(k))
 		sp.End()
@@ -473,7 +473,7 @@ func testOverrides(t *testing.T, s *suite) {
 // testRemoteParent injects on one backend instance and extracts on
 // another, as two processes would over HTTP.
 func testRemoteParent(t *testing.T, s *suite) {
-	ctx, client := s.tr.Start(context.Background(), "client-call", tracing.WithKind(tracing.KindClient))
+	ctx, client := s.tr.Start(context.Background(), "client-call", tracing.WithKind(tracing.SpanKindClient))
 	bag, err := tracing.Baggage{}.With("tenant", "acme corp")
 	if err != nil {
 		t.Fatal(err)
@@ -511,7 +511,7 @@ func testRemoteParent(t *testing.T, s *suite) {
 		if v, ok := tracing.BaggageFromContext(rctx).Get("tenant"); !ok || v != "acme corp" {
 			t.Errorf("baggage tenant = %q, %v after extract; headers %v", v, ok, h)
 		}
-		_, server := rtr.Start(rctx, "server-handle", tracing.WithKind(tracing.KindServer))
+		_, server := rtr.Start(rctx, "server-handle", tracing.WithKind(tracing.SpanKindServer))
 		server.End()
 	}
 	_ = rtr.ForceFlush(context.Background())

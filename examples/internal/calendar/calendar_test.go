@@ -62,7 +62,7 @@ func TestEveryRouter(t *testing.T) {
 					get = s
 				}
 			}
-			if server.Kind != tracing.KindServer || server.AttrString("http.route") != "/calendar" || server.Service != "calendar" {
+			if server.Kind != tracing.SpanKindServer || server.AttrString("http.route") != "/calendar" || server.Service != "calendar" {
 				t.Errorf("server span %q kind %v route %q service %q", server.Name, server.Kind, server.AttrString("http.route"), server.Service)
 			}
 			if get.ParentID != server.SpanID || get.TraceID != server.TraceID || get.AttrString("calendar.date") != "2027-01-02" || get.Service != "calendar" {

@@ -221,7 +221,7 @@ func TestCreateWithDateTrace(t *testing.T) {
 	parent(getDate, calServer)
 	parent(insert, create)
 
-	kinds := map[string]tracing.SpanKind{"POST /notes": tracing.KindServer, "GET": tracing.KindClient, "GET /calendar": tracing.KindServer, "INSERT notes": tracing.KindClient, "CreateNote": tracing.KindInternal}
+	kinds := map[string]tracing.SpanKind{"POST /notes": tracing.SpanKindServer, "GET": tracing.SpanKindClient, "GET /calendar": tracing.SpanKindServer, "INSERT notes": tracing.SpanKindClient, "CreateNote": tracing.SpanKindInternal}
 	for name, k := range kinds {
 		if s := only(t, spans, name); s.Kind != k {
 			t.Errorf("%s: kind %v, want %v", name, s.Kind, k)

@@ -103,7 +103,7 @@ func (c *Client) Start(r *http.Request) (context.Context, ClientSpan, tracing.Pr
 	}
 
 	var opts [5]tracing.StartOption
-	opts[0] = tracing.WithKind(tracing.KindClient)
+	opts[0] = tracing.WithKind(tracing.SpanKindClient)
 	opts[1] = tracing.WithSpanType(tracing.TypeHTTP)
 	opts[2] = tracing.WithResource(resource)
 	opts[3] = tracing.WithAttrs(a[:n]...)

@@ -107,7 +107,7 @@ func (s *Server) Start(r *http.Request, route string) (context.Context, ServerSp
 	// Options go into a fixed array by index: append would make the
 	// compiler move them, and the attributes they point to, to the heap.
 	var opts [7]tracing.StartOption
-	opts[0] = tracing.WithKind(tracing.KindServer)
+	opts[0] = tracing.WithKind(tracing.SpanKindServer)
 	opts[1] = tracing.WithSpanType(tracing.TypeWeb)
 	opts[2] = tracing.WithResource(resource)
 	opts[3] = tracing.WithAttrs(attrs[:n]...)

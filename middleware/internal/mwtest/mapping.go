@@ -76,11 +76,11 @@ type Rule struct {
 // Rule returns the rule for key on a span of kind k.
 func (m Mapping) Rule(k tracing.SpanKind, key string) Rule {
 	switch k {
-	case tracing.KindServer:
+	case tracing.SpanKindServer:
 		if r, ok := m.Server[key]; ok {
 			return r
 		}
-	case tracing.KindClient:
+	case tracing.SpanKindClient:
 		if r, ok := m.Client[key]; ok {
 			return r
 		}

@@ -250,7 +250,7 @@ func checkHop(t *testing.T, e *Env, want Want, resp *http.Response, down http.He
 	if !want.Unsampled || e.Map.ExportsUnsampled {
 		srv = e.SpanByID(t, srvID)
 		cl := e.SpanByID(t, dp.SpanID())
-		if srv.Kind != tracing.KindServer || cl.Kind != tracing.KindClient || cl.ParentID != srv.SpanID || cl.TraceID != srv.TraceID {
+		if srv.Kind != tracing.SpanKindServer || cl.Kind != tracing.SpanKindClient || cl.ParentID != srv.SpanID || cl.TraceID != srv.TraceID {
 			t.Errorf("exported server span %s (%v) and client span %s (%v, parent %s) are not the request's", srv.SpanID, srv.Kind, cl.SpanID, cl.Kind, cl.ParentID)
 		}
 		if want.Trace.IsValid() {

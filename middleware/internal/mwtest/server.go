@@ -295,8 +295,8 @@ func testSpanShape(t *testing.T, a Adapter, e *Env) {
 		t.Fatalf("got %d %q", resp.StatusCode, body)
 	}
 	spans := e.SpansExactly(t, 2)
-	srv := One(t, spans, tracing.KindServer)
-	child := One(t, spans, tracing.KindInternal)
+	srv := One(t, spans, tracing.SpanKindServer)
+	child := One(t, spans, tracing.SpanKindInternal)
 	route := a.Route("/child/{id}")
 	e.WantName(t, srv, "GET "+route, "GET "+route)
 	if srv.Type != tracing.TypeWeb {
@@ -341,7 +341,7 @@ func testTraceContinuation(t *testing.T, a Adapter, e *Env) {
 	s := StartServer(t, a.New(StandardRoutes(e.Tracer), httptrace.WithTracer(e.Tracer)))
 	tp, tid, sid := Traceparent(true)
 	resp, _ := s.Do(t, "GET", "/notes/1", hdr("traceparent", tp, "tracestate", "vendor=x"))
-	srv := One(t, e.SpansExactly(t, 1), tracing.KindServer)
+	srv := One(t, e.SpansExactly(t, 1), tracing.SpanKindServer)
 	if srv.TraceID != tid || srv.ParentID != sid || !srv.Sampled {
 		t.Errorf("server span trace %s parent %s sampled %v; want %s %s true", srv.TraceID, srv.ParentID, srv.Sampled, tid, sid)
 	}
@@ -386,7 +386,7 @@ func testUnmatched(t *testing.T, a Adapter, e *Env) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("status %d, want 404", resp.StatusCode)
 	}
-	srv := One(t, e.SpansExactly(t, 1), tracing.KindServer)
+	srv := One(t, e.SpansExactly(t, 1), tracing.SpanKindServer)
 	e.WantName(t, srv, "GET", "GET") // the fixed name of unmatched routes
 	e.NoAttr(t, srv, httptrace.KeyRoute)
 	e.WantAttr(t, srv, httptrace.KeyStatusCode, tracing.Int64Value(404))
@@ -516,7 +516,7 @@ func testMalformedHeaders(t *testing.T, a Adapter, e *Env) {
 func testUnknownMethod(t *testing.T, a Adapter, e *Env) {
 	s := StartServer(t, a.New(StandardRoutes(e.Tracer), httptrace.WithTracer(e.Tracer)))
 	s.Do(t, "PURGE", "/notes/1", nil)
-	srv := One(t, e.SpansExactly(t, 1), tracing.KindServer)
+	srv := One(t, e.SpansExactly(t, 1), tracing.SpanKindServer)
 	if srv.Name != "HTTP" && srv.Name != "HTTP "+a.Route("/notes/{id}") {
 		t.Errorf("name %q, want HTTP (or HTTP with the route)", srv.Name)
 	}
@@ -545,14 +545,14 @@ func testNamers(t *testing.T, a Adapter, e *Env) {
 		httptrace.WithSpanNamer(func(r *http.Request, route string) string { return "custom " + r.Method + " " + route }),
 		httptrace.WithResourceNamer(func(r *http.Request, _ string) string { return r.Method + " " + r.URL.Path })))
 	s.Do(t, "GET", "/notes/7", nil)
-	srv := One(t, e.SpansExactly(t, 1), tracing.KindServer)
+	srv := One(t, e.SpansExactly(t, 1), tracing.SpanKindServer)
 	e.WantName(t, srv, "custom GET "+a.Route("/notes/{id}"), "GET /notes/7")
 }
 
 func testService(t *testing.T, a Adapter, e *Env) {
 	s := StartServer(t, a.New(StandardRoutes(e.Tracer), httptrace.WithTracer(e.Tracer), httptrace.WithService("notes-api")))
 	s.Do(t, "GET", "/notes/7", nil)
-	if srv := One(t, e.SpansExactly(t, 1), tracing.KindServer); srv.Service != "notes-api" {
+	if srv := One(t, e.SpansExactly(t, 1), tracing.SpanKindServer); srv.Service != "notes-api" {
 		t.Errorf("service %q, want notes-api", srv.Service)
 	}
 }
@@ -630,7 +630,7 @@ func testPropagator(t *testing.T, a Adapter, e *Env) {
 	custom, tid, sid := Traceparent(true)
 	w3c, _, _ := Traceparent(true)
 	s.Do(t, "GET", "/notes/1", hdr("X-Custom-Traceparent", custom, "traceparent", w3c))
-	srv := One(t, e.SpansExactly(t, 1), tracing.KindServer)
+	srv := One(t, e.SpansExactly(t, 1), tracing.SpanKindServer)
 	if srv.TraceID != tid || srv.ParentID != sid {
 		t.Errorf("span continued %s/%s, want the custom header's %s/%s", srv.TraceID, srv.ParentID, tid, sid)
 	}
@@ -639,7 +639,7 @@ func testPropagator(t *testing.T, a Adapter, e *Env) {
 func testTraceIDHeader(t *testing.T, a Adapter, e *Env) {
 	s := StartServer(t, a.New(StandardRoutes(e.Tracer), httptrace.WithTracer(e.Tracer), httptrace.WithTraceIDResponseHeader("X-Trace-Id")))
 	resp, _ := s.Do(t, "GET", "/notes/1", nil)
-	srv := One(t, e.SpansExactly(t, 1), tracing.KindServer)
+	srv := One(t, e.SpansExactly(t, 1), tracing.SpanKindServer)
 	if got, want := resp.Header.Get("X-Trace-Id"), e.TraceIDString(srv.TraceID); got != want {
 		t.Errorf("X-Trace-Id %q, want %s (trace %s)", got, want, srv.TraceID)
 	}
@@ -722,7 +722,7 @@ func testSSE(t *testing.T, a Adapter, e *Env) {
 	if string(rest) != "\ndata: 2\n\n" {
 		t.Errorf("rest of stream %q", rest)
 	}
-	srv := One(t, e.SpansExactly(t, 1), tracing.KindServer)
+	srv := One(t, e.SpansExactly(t, 1), tracing.SpanKindServer)
 	e.WantAttr(t, srv, httptrace.KeyStatusCode, tracing.Int64Value(200))
 }
 
@@ -757,7 +757,7 @@ func testHijack(t *testing.T, a Adapter, e *Env) {
 	if got, _ := br.ReadString('\n'); got != "echo: ping\n" {
 		t.Fatalf("echo %q", got)
 	}
-	srv := One(t, e.SpansExactly(t, 1), tracing.KindServer)
+	srv := One(t, e.SpansExactly(t, 1), tracing.SpanKindServer)
 	if srv.Status == tracing.StatusError || srv.Name != "GET "+a.Route("/ws") {
 		t.Errorf("hijacked request span %q status %v", srv.Name, srv.Status)
 	}

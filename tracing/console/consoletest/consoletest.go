@@ -80,7 +80,7 @@ func FromJSON(t testing.TB, j console.JSONSpan) tracingtest.SpanData {
 			t.Fatalf("parent id %q: %v", j.ParentSpanID, err)
 		}
 	}
-	for k := tracing.KindInternal; k <= tracing.KindConsumer; k++ {
+	for k := tracing.SpanKindInternal; k <= tracing.SpanKindConsumer; k++ {
 		if k.String() == j.Kind {
 			d.Kind = k
 		}

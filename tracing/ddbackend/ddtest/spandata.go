@@ -70,7 +70,7 @@ func ToSpanData(spans []Span) []tracingtest.SpanData {
 		if s.ParentID != 0 {
 			d.ParentID = tracing.SpanIDFromUint64(s.ParentID)
 		}
-		for k := tracing.KindInternal; k <= tracing.KindConsumer; k++ {
+		for k := tracing.SpanKindInternal; k <= tracing.SpanKindConsumer; k++ {
 			if s.Meta["span.kind"] == k.String() {
 				d.Kind = k
 			}

@@ -42,7 +42,7 @@ func SpanData(s *j.Span) tracingtest.SpanData {
 		v := Value(tg)
 		switch tg.Key {
 		case "span.kind":
-			for k := tracing.KindInternal; k <= tracing.KindConsumer; k++ {
+			for k := tracing.SpanKindInternal; k <= tracing.SpanKindConsumer; k++ {
 				if k.String() == v.String() {
 					d.Kind = k
 				}

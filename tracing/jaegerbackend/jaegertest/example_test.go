@@ -31,7 +31,7 @@ func ExampleAgent() {
 		log.Fatal(err)
 	}
 	tr := tracing.New(b)
-	_, sp := tr.Start(context.Background(), "GET /notes", tracing.WithKind(tracing.KindServer))
+	_, sp := tr.Start(context.Background(), "GET /notes", tracing.WithKind(tracing.SpanKindServer))
 	sp.End()
 	_ = tr.Shutdown(context.Background()) // sends what is queued
 

@@ -366,15 +366,15 @@ func Decode(t testing.TB, s *tracepb.Span) tracingtest.SpanData {
 	copyID(t, d.ParentID[:], s.GetParentSpanId(), "parent span id", true)
 	switch s.GetKind() {
 	case tracepb.Span_SPAN_KIND_SERVER:
-		d.Kind = tracing.KindServer
+		d.Kind = tracing.SpanKindServer
 	case tracepb.Span_SPAN_KIND_CLIENT:
-		d.Kind = tracing.KindClient
+		d.Kind = tracing.SpanKindClient
 	case tracepb.Span_SPAN_KIND_PRODUCER:
-		d.Kind = tracing.KindProducer
+		d.Kind = tracing.SpanKindProducer
 	case tracepb.Span_SPAN_KIND_CONSUMER:
-		d.Kind = tracing.KindConsumer
+		d.Kind = tracing.SpanKindConsumer
 	default:
-		d.Kind = tracing.KindInternal
+		d.Kind = tracing.SpanKindInternal
 	}
 	switch s.GetStatus().GetCode() {
 	case tracepb.Status_STATUS_CODE_ERROR:

@@ -8,9 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/polytrace/polytrace/internal/envconf"
-	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // Format selects how spans are written.
@@ -83,7 +82,7 @@ func WithMaxEvents(n int) Option { return func(c *config) { c.maxEvents = &n } }
 
 // Backend is the console backend.
 type Backend struct {
-	*sdk.Backend
+	*backendkit.MemoryBackend
 	cfg     config
 	color   bool
 	service string
@@ -94,7 +93,7 @@ type Backend struct {
 }
 
 type traceBuf struct {
-	spans   []*sdk.SpanData
+	spans   []*backendkit.SpanData
 	open    int
 	dropped int
 	first   time.Time
@@ -122,7 +121,7 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 	}
 	b := &Backend{
 		cfg:     c,
-		service: envconf.Resolve(envconf.OTel, s).Service,
+		service: backendkit.ResolveIdentity(backendkit.VendorOTel, s).Service,
 		traces:  map[tracing.TraceID]*traceBuf{},
 	}
 	if c.color != nil {
@@ -130,9 +129,9 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 	} else {
 		b.color = isTerminal(c.w) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 	}
-	lim, _, err := sdk.LimitsFromEnv(sdk.DefaultLimits)
+	lim, _, err := backendkit.LimitsFromEnv(backendkit.DefaultLimits)
 	if err != nil {
-		lim = sdk.DefaultLimits
+		lim = backendkit.DefaultLimits
 	}
 	setIf := func(dst *int, v *int) {
 		if v != nil {
@@ -142,12 +141,12 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 	setIf(&lim.AttrValueLen, c.maxValueLen)
 	setIf(&lim.Attrs, c.maxAttrs)
 	setIf(&lim.Events, c.maxEvents)
-	so := sdk.Options{OnEnd: b.onEnd, SampleRatio: c.sampleRatio, MaxValueLen: lim.AttrValueLen,
+	so := backendkit.MemoryOptions{OnEnd: b.onEnd, SampleRatio: c.sampleRatio, MaxValueLen: lim.AttrValueLen,
 		MaxAttrs: lim.Attrs, MaxEvents: lim.Events, MaxEventAttrs: lim.AttrsPerEvent}
 	if c.format == FormatTree {
 		so.OnStart = b.onStart
 	}
-	b.Backend = sdk.New(so)
+	b.MemoryBackend = backendkit.NewMemoryBackend(so)
 	return b, err
 }
 
@@ -162,13 +161,7 @@ func isTerminal(w io.Writer) bool {
 
 func init() {
 	tracing.Register("console", func(_ context.Context, s tracing.Settings) (tracing.Backend, error) {
-		var opts []Option
-		for _, x := range s.Extra {
-			if o, ok := x.(Option); ok {
-				opts = append(opts, o)
-			}
-		}
-		b, err := newBackend(s, opts)
+		b, err := newBackend(s, backendkit.Options[Option](s))
 		if err != nil {
 			return nil, fmt.Errorf("console: %w", err)
 		}
@@ -193,7 +186,7 @@ func (b *Backend) Summary() tracing.Summary {
 		Propagators: []string{"tracecontext", "baggage"}}
 }
 
-func (b *Backend) onStart(d *sdk.SpanData) {
+func (b *Backend) onStart(d *backendkit.SpanData) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	tid := d.SpanContext.TraceID()
@@ -210,7 +203,7 @@ func (b *Backend) onStart(d *sdk.SpanData) {
 	t.last = b.cfg.now()
 }
 
-func (b *Backend) onEnd(d *sdk.SpanData) {
+func (b *Backend) onEnd(d *backendkit.SpanData) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.cfg.format == FormatJSON {
@@ -221,7 +214,7 @@ func (b *Backend) onEnd(d *sdk.SpanData) {
 	t := b.traces[tid]
 	if t == nil {
 		// Its trace was written already (timed out or evicted).
-		b.writeTreeLocked(tid, &traceBuf{spans: []*sdk.SpanData{d}}, "late span: its trace was written before it ended")
+		b.writeTreeLocked(tid, &traceBuf{spans: []*backendkit.SpanData{d}}, "late span: its trace was written before it ended")
 		return
 	}
 	if len(t.spans) < b.cfg.maxSpans {
@@ -285,7 +278,7 @@ func (b *Backend) Shutdown(ctx context.Context) error {
 	b.mu.Lock()
 	b.sweepLocked(true)
 	b.mu.Unlock()
-	return b.Backend.Shutdown(ctx)
+	return b.MemoryBackend.Shutdown(ctx)
 }
 
 // ForceFlush writes the traces still held, as they are.

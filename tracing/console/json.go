@@ -6,8 +6,8 @@ import (
 	"math"
 	"time"
 
-	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // JSONSpan is the shape of one line of FormatJSON output. Attribute values
@@ -113,7 +113,7 @@ func jsonFloat(f float64) any {
 	return f
 }
 
-func toJSON(d *sdk.SpanData) JSONSpan {
+func toJSON(d *backendkit.SpanData) JSONSpan {
 	j := JSONSpan{
 		TraceID:       d.SpanContext.TraceID().String(),
 		SpanID:        d.SpanContext.SpanID().String(),
@@ -147,7 +147,7 @@ func toJSON(d *sdk.SpanData) JSONSpan {
 	return j
 }
 
-func writeJSON(w io.Writer, d *sdk.SpanData) {
+func writeJSON(w io.Writer, d *backendkit.SpanData) {
 	b, err := json.Marshal(toJSON(d))
 	if err != nil {
 		return

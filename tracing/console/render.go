@@ -8,8 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 const (
@@ -30,13 +30,13 @@ const (
 )
 
 type node struct {
-	d        *sdk.SpanData
+	d        *backendkit.SpanData
 	children []*node
 }
 
 type line struct {
 	prefix, cont string // tree prefix for the span and for lines under it
-	d            *sdk.SpanData
+	d            *backendkit.SpanData
 	hasChildren  bool
 }
 
@@ -243,7 +243,7 @@ func joinTags(tags []string) string {
 // oneLine keeps a message on one line of the tree.
 func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", " ⏎ ") }
 
-func hasException(d *sdk.SpanData) bool {
+func hasException(d *backendkit.SpanData) bool {
 	for _, e := range d.Events {
 		if e.Name == "exception" {
 			return true

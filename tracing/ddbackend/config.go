@@ -13,15 +13,14 @@ import (
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
-	"github.com/polytrace/polytrace/internal/envconf"
-	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // settings is the configuration resolved from options, tracing.Settings
 // and the environment, validated, as the backend and the summary use it.
 type settings struct {
-	id              envconf.Identity
+	id              backendkit.Identity
 	explicitService bool // pass the service to dd-trace-go (not the program-name default)
 
 	agentURL *url.URL // http(s)://host:port or unix:///path
@@ -40,7 +39,7 @@ type settings struct {
 	enabled   bool // DD_TRACE_ENABLED (or OTEL_TRACES_EXPORTER=none)
 	dbService *string
 
-	lim sdk.Limits // what a span keeps (negative: no limit)
+	lim backendkit.Limits // what a span keeps (negative: no limit)
 }
 
 // Defaults, as dd-trace-go's.
@@ -83,8 +82,8 @@ func resolve(c *config, s tracing.Settings) (settings, error) {
 	if c.version != "" {
 		s.Version = c.version
 	}
-	st.id = envconf.Resolve(envconf.Datadog, s)
-	st.explicitService = s.Service != "" || envconf.Get("DD_SERVICE") != "" || st.id.Service != envconf.ProgramName()
+	st.id = backendkit.ResolveIdentity(backendkit.VendorDatadog, s)
+	st.explicitService = s.Service != "" || backendkit.Getenv("DD_SERVICE") != "" || st.id.Service != backendkit.ProgramName()
 
 	var err error
 	st.agentURL, err = resolveAgentURL(c.agentURL)
@@ -102,18 +101,18 @@ func resolve(c *config, s tracing.Settings) (settings, error) {
 			st.sampleRate, st.sampleRateFromOption = c.sampleRate, true
 		}
 	} else {
-		r, err := envconf.Float("DD_TRACE_SAMPLE_RATE", math.NaN(), 0, 1)
+		r, err := backendkit.EnvFloat("DD_TRACE_SAMPLE_RATE", math.NaN(), 0, 1)
 		add(err)
 		st.sampleRate = r
 	}
-	st.rateLimit, err = envconf.Float("DD_TRACE_RATE_LIMIT", defaultRateLimit, 0, math.MaxFloat64)
+	st.rateLimit, err = backendkit.EnvFloat("DD_TRACE_RATE_LIMIT", defaultRateLimit, 0, math.MaxFloat64)
 	add(err)
 	st.traceRules, err = countRules("DD_TRACE_SAMPLING_RULES")
 	add(err)
 	st.spanRules, err = countRules("DD_SPAN_SAMPLING_RULES")
 	add(err)
 
-	st.lim, _, err = sdk.LimitsFromEnv(sdk.DefaultLimits)
+	st.lim, _, err = backendkit.LimitsFromEnv(backendkit.DefaultLimits)
 	add(err)
 	for _, o := range []struct {
 		dst *int
@@ -129,7 +128,7 @@ func resolve(c *config, s tracing.Settings) (settings, error) {
 	st.extract, err = resolveStyles("DD_TRACE_PROPAGATION_STYLE_EXTRACT")
 	add(err)
 
-	switch v := strings.ToLower(envconf.Get("DD_TRACE_SPAN_ATTRIBUTE_SCHEMA")); v {
+	switch v := strings.ToLower(backendkit.Getenv("DD_TRACE_SPAN_ATTRIBUTE_SCHEMA")); v {
 	case "", "v0":
 	case "v1":
 		st.schemaV1 = true
@@ -140,11 +139,11 @@ func resolve(c *config, s tracing.Settings) (settings, error) {
 	// DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED defaults to false here, as
 	// dd-trace-go v1's tracer.Start sets it: logs carry the decimal low 64
 	// bits, which Datadog's log pipeline correlates on.
-	st.log128, err = envconf.Bool("DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED", false)
+	st.log128, err = backendkit.EnvBool("DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED", false)
 	add(err)
-	st.enabled, err = envconf.Bool("DD_TRACE_ENABLED", true)
+	st.enabled, err = backendkit.EnvBool("DD_TRACE_ENABLED", true)
 	add(err)
-	if envconf.Get("DD_TRACE_ENABLED") == "" && strings.EqualFold(envconf.Get("OTEL_TRACES_EXPORTER"), "none") {
+	if backendkit.Getenv("DD_TRACE_ENABLED") == "" && strings.EqualFold(backendkit.Getenv("OTEL_TRACES_EXPORTER"), "none") {
 		st.enabled = false // dd-trace-go maps OTEL_TRACES_EXPORTER=none to DD_TRACE_ENABLED=false
 	}
 	for _, name := range []string{
@@ -152,7 +151,7 @@ func resolve(c *config, s tracing.Settings) (settings, error) {
 		"DD_RUNTIME_METRICS_ENABLED", "DD_TRACE_STATS_COMPUTATION_ENABLED", "DD_TRACE_PROPAGATION_EXTRACT_FIRST",
 		"DD_INSTRUMENTATION_TELEMETRY_ENABLED", "DD_REMOTE_CONFIGURATION_ENABLED", "DD_TRACE_PARTIAL_FLUSH_ENABLED",
 	} {
-		_, err := envconf.Bool(name, false)
+		_, err := backendkit.EnvBool(name, false)
 		add(err)
 	}
 	st.dbService = c.dbService
@@ -167,10 +166,10 @@ func resolveAgentURL(opt string) (*url.URL, error) {
 	if opt != "" {
 		return parseAgentURL("WithAgentURL", opt)
 	}
-	if v := envconf.Get("DD_TRACE_AGENT_URL"); v != "" {
+	if v := backendkit.Getenv("DD_TRACE_AGENT_URL"); v != "" {
 		return parseAgentURL("DD_TRACE_AGENT_URL", v)
 	}
-	host, port := envconf.Get("DD_AGENT_HOST"), envconf.Get("DD_TRACE_AGENT_PORT")
+	host, port := backendkit.Getenv("DD_AGENT_HOST"), backendkit.Getenv("DD_TRACE_AGENT_PORT")
 	if strings.Contains(host, "/") || strings.Contains(host, ":") && !strings.HasPrefix(host, "[") && strings.Count(host, ":") == 1 {
 		return nil, fmt.Errorf("DD_AGENT_HOST=%q: want a host name or IP address (put a URL in DD_TRACE_AGENT_URL, a port in DD_TRACE_AGENT_PORT)", host)
 	}
@@ -248,9 +247,9 @@ func unwrapURLError(err error) error {
 // (or the file their _FILE variant names) with dd-trace-go's own rule
 // parser and returns how many rules there are.
 func countRules(name string) (int, error) {
-	raw, src := envconf.Get(name), name
+	raw, src := backendkit.Getenv(name), name
 	if raw == "" {
-		file := envconf.Get(name + "_FILE")
+		file := backendkit.Getenv(name + "_FILE")
 		if file == "" {
 			return 0, nil
 		}
@@ -286,12 +285,12 @@ var otelStyles = map[string]string{
 // tracecontext, baggage. dd-trace-go ignores a style it does not know (and
 // does not trim spaces); that is an error here.
 func resolveStyles(specific string) ([]string, error) {
-	name, v := specific, envconf.Get(specific)
+	name, v := specific, backendkit.Getenv(specific)
 	if v == "" {
-		name, v = "DD_TRACE_PROPAGATION_STYLE", envconf.Get("DD_TRACE_PROPAGATION_STYLE")
+		name, v = "DD_TRACE_PROPAGATION_STYLE", backendkit.Getenv("DD_TRACE_PROPAGATION_STYLE")
 	}
 	if v == "" {
-		if ot := envconf.Get("OTEL_PROPAGATORS"); ot != "" {
+		if ot := backendkit.Getenv("OTEL_PROPAGATORS"); ot != "" {
 			var mapped []string
 			for p := range strings.SplitSeq(strings.ToLower(ot), ",") {
 				if m, ok := otelStyles[strings.TrimSpace(p)]; ok {

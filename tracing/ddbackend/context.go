@@ -2,36 +2,30 @@ package ddbackend
 
 import (
 	"context"
-	"time"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // ddKey is the context key under which dd-trace-go (v2, and v1, which
 // delegates to v2) keeps the active *tracer.Span. It is unexported, so it is
 // read once from dd-trace-go itself: SpanFromContext asks a probe context
 // for it.
-var ddKey = discoverKey()
-
-type keyProbe struct {
-	context.Context
-	key any
-}
-
-func (p *keyProbe) Value(key any) any {
-	if p.key == nil {
-		p.key = key
+//
+// If dd-trace-go ever finds its span differently, ddKey is a key nobody
+// asks for: facade and dd-trace-go spans then no longer see each other,
+// and everything else works.
+var ddKey = func() any {
+	if k, ok := backendkit.ProbeContextKey(func(ctx context.Context) { tracer.SpanFromContext(ctx) }); ok {
+		return k
 	}
-	return nil
-}
+	return unknownKey{}
+}()
 
-func discoverKey() any {
-	p := &keyProbe{Context: context.Background()}
-	tracer.SpanFromContext(p)
-	return p.key
-}
+// unknownKey stands for a vendor's context key that could not be found.
+type unknownKey struct{}
 
 // noDDSpan is the answer to dd-trace-go's key below a remote parent: a nil
 // *tracer.Span, which dd-trace-go treats as "no span" (so that it does not
@@ -84,6 +78,7 @@ func parentOf(ctx context.Context) (node *span, local *tracer.Span, pctx *tracer
 // dd-trace-go span context, and is the facade's non-recording span for it.
 type remote struct {
 	context.Context
+	backendkit.NoopSpan
 	dd *tracer.SpanContext
 	sc tracing.SpanContext
 }
@@ -108,14 +103,7 @@ func (r *remote) ContextValue(key any) (any, bool) {
 
 func (r *remote) String() string { return "ddbackend.remote(" + r.sc.String() + ")" }
 
-func (r *remote) SpanContext() tracing.SpanContext          { return r.sc }
-func (r *remote) IsRecording() bool                         { return false }
-func (r *remote) SetName(string)                            {}
-func (r *remote) SetAttrs(tracing.Attrs)                    {}
-func (r *remote) AddEvent(string, time.Time, tracing.Attrs) {}
-func (r *remote) RecordError(tracing.ErrorInfo)             {}
-func (r *remote) SetStatus(tracing.StatusCode, string)      {}
-func (r *remote) End(time.Time)                             {}
+func (r *remote) SpanContext() tracing.SpanContext { return r.sc }
 
 // spanContextOf converts a dd-trace-go span context to the facade's: the
 // full 128-bit trace id, and the sampled flag when the sampling priority

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/polytrace/polytrace/internal/testwait"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // burst ends 1000 spans: 100 traces of a root and 9 children (dd-trace-go
@@ -79,7 +79,7 @@ func TestAgentFaults(t *testing.T) {
 
 			done := make(chan struct{})
 			go func() { defer close(done); burst(tr) }()
-			testwait.Guard(t, done, "Start/End blocked on a misbehaving agent")
+			tracingtest.Guard(t, done, "Start/End blocked on a misbehaving agent")
 			if cfg.Hold != nil {
 				select {
 				case err := <-flushed:
@@ -105,12 +105,12 @@ func TestAgentFaults(t *testing.T) {
 				return
 			}
 
-			if err := testwait.Shutdown(t, tr.Shutdown, 250*time.Millisecond); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			if err := tracingtest.ShutdownWithin(t, tr.Shutdown, 250*time.Millisecond); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("Shutdown: %v, want nil or the deadline error", err)
 			}
 			<-flushed
 			// dd-trace-go's Stop finishes once its requests are cancelled.
-			testwait.WaitFor(t, "every span to be accounted for", func() bool {
+			tracingtest.WaitFor(t, "every span to be accounted for", func() bool {
 				s := b.Stats()
 				return s.Ended == 1001 && s.Exported+s.Dropped == 1001
 			})

@@ -13,6 +13,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 func init() {
@@ -23,13 +24,7 @@ func init() {
 // factory is the registered tracing.Factory: it picks this package's
 // Options out of s.Extra and bounds agent requests made during setup by ctx.
 func factory(ctx context.Context, s tracing.Settings) (tracing.Backend, error) {
-	var opts []Option
-	for _, x := range s.Extra {
-		if o, ok := x.(Option); ok && o != nil {
-			opts = append(opts, o)
-		}
-	}
-	return newBackend(ctx, s, opts)
+	return newBackend(ctx, s, backendkit.Options[Option](s))
 }
 
 // ErrActive is returned by New when a Datadog backend is already active in

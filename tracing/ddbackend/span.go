@@ -9,8 +9,8 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/ext"
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
-	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // opKind is how a span's Datadog operation name is chosen.
@@ -91,8 +91,8 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	}
 	n := &span{Context: ctx, b: b, name: name, kind: cfg.Kind}
 	vl := b.s.lim.AttrValueLen
-	opName, resource, spanType, service := name, sdk.TruncateString(cfg.Resource, vl),
-		sdk.TruncateString(cfg.Type, vl), sdk.TruncateString(cfg.Service, vl)
+	opName, resource, spanType, service := name, backendkit.TruncateString(cfg.Resource, vl),
+		backendkit.TruncateString(cfg.Type, vl), backendkit.TruncateString(cfg.Service, vl)
 	if resource != "" {
 		n.flags |= fResource
 	}
@@ -304,8 +304,8 @@ func (n *span) setAttrs(attrs *tracing.Attrs, atStart bool) {
 		if !n.admit(a.Key) {
 			continue
 		}
-		if sdk.Truncated(a.Value, vl) {
-			a.Value = sdk.TruncateValue(a.Value, vl)
+		if backendkit.Truncated(a.Value, vl) {
+			a.Value = backendkit.TruncateValue(a.Value, vl)
 		}
 		key, act := mapKey(a.Key)
 		if act == actTag {
@@ -470,8 +470,8 @@ func (n *span) AddEvent(name string, t time.Time, attrs tracing.Attrs) {
 			if lim.AttrsPerEvent >= 0 && len(m) >= lim.AttrsPerEvent {
 				break
 			}
-			if sdk.Truncated(a.Value, lim.AttrValueLen) {
-				a.Value = sdk.TruncateValue(a.Value, lim.AttrValueLen)
+			if backendkit.Truncated(a.Value, lim.AttrValueLen) {
+				a.Value = backendkit.TruncateValue(a.Value, lim.AttrValueLen)
 			}
 			if v, ok := toEventValue(a.Value); ok {
 				m[a.Key] = v
@@ -490,10 +490,10 @@ func (n *span) RecordError(info tracing.ErrorInfo) {
 		return
 	}
 	vl := n.b.s.lim.AttrValueLen
-	n.dd.SetTag(ext.ErrorMsg, sdk.TruncateString(info.Message, vl))
-	n.dd.SetTag(ext.ErrorType, sdk.TruncateString(info.Type, vl))
+	n.dd.SetTag(ext.ErrorMsg, backendkit.TruncateString(info.Message, vl))
+	n.dd.SetTag(ext.ErrorType, backendkit.TruncateString(info.Type, vl))
 	if info.Stack != "" {
-		n.dd.SetTag(ext.ErrorStack, sdk.TruncateString(info.Stack, vl))
+		n.dd.SetTag(ext.ErrorStack, backendkit.TruncateString(info.Stack, vl))
 	}
 }
 
@@ -516,7 +516,7 @@ func (n *span) SetStatus(code tracing.StatusCode, desc string) {
 	case tracing.StatusError:
 		n.dd.SetTag(ext.Error, boolTrue)
 		if desc != "" {
-			n.dd.SetTag(ext.ErrorMsg, sdk.TruncateString(desc, n.b.s.lim.AttrValueLen))
+			n.dd.SetTag(ext.ErrorMsg, backendkit.TruncateString(desc, n.b.s.lim.AttrValueLen))
 		}
 	case tracing.StatusOK:
 		if prev == tracing.StatusError {

@@ -20,8 +20,8 @@ import (
 	"github.com/uber/jaeger-client-go/utils"
 	"github.com/uber/jaeger-lib/metrics"
 
-	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // Backend is the jaeger backend: a tracing.Backend over a jaeger-client-go
@@ -54,13 +54,7 @@ type Backend struct {
 
 func init() {
 	tracing.Register("jaeger", func(_ context.Context, s tracing.Settings) (tracing.Backend, error) {
-		var opts []Option
-		for _, x := range s.Extra {
-			if o, ok := x.(Option); ok {
-				opts = append(opts, o)
-			}
-		}
-		return newBackend(s, opts)
+		return newBackend(s, backendkit.Options[Option](s))
 	})
 }
 
@@ -267,13 +261,13 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	}
 	n.js = js
 	if cfg.Resource != "" {
-		js.SetTag(tracing.KeyResource, sdk.TruncateString(cfg.Resource, b.lim.tagLen))
+		js.SetTag(tracing.KeyResource, backendkit.TruncateString(cfg.Resource, b.lim.tagLen))
 	}
 	if cfg.Service != "" {
-		js.SetTag(tracing.KeyService, sdk.TruncateString(cfg.Service, b.lim.tagLen))
+		js.SetTag(tracing.KeyService, backendkit.TruncateString(cfg.Service, b.lim.tagLen))
 	}
 	if cfg.Type != "" {
-		js.SetTag(tracing.KeySpanType, sdk.TruncateString(cfg.Type, b.lim.tagLen))
+		js.SetTag(tracing.KeySpanType, backendkit.TruncateString(cfg.Type, b.lim.tagLen))
 	}
 	if cfg.Attrs.Len() > 0 {
 		n.setTags(&cfg.Attrs)

@@ -14,8 +14,8 @@ import (
 	"github.com/uber/jaeger-client-go"
 	"github.com/uber/jaeger-client-go/config"
 
-	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // EnvPropagation names the formats Inject writes: a comma-separated list
@@ -41,32 +41,32 @@ const defaultRemoteSamplingProbability = 0.001
 // loadConfig reads jaeger-client-go's configuration from the environment
 // with its own config.FromEnv, checks what FromEnv does not, resolves the
 // service identity and applies the options set in code.
-func loadConfig(s tracing.Settings, o *options) (*config.Configuration, envconf.Identity, error) {
+func loadConfig(s tracing.Settings, o *options) (*config.Configuration, backendkit.Identity, error) {
 	// config.FromEnv panics on some malformed JAEGER_TAGS values (an entry
 	// without "=", a ${VAR} without ":default"): check them first.
 	if err := checkTags(os.Getenv("JAEGER_TAGS")); err != nil {
-		return nil, envconf.Identity{}, err
+		return nil, backendkit.Identity{}, err
 	}
 	cfg, err := config.FromEnv()
 	if err != nil {
-		return nil, envconf.Identity{}, fmt.Errorf("jaeger: %w", err)
+		return nil, backendkit.Identity{}, fmt.Errorf("jaeger: %w", err)
 	}
 	if os.Getenv("JAEGER_SAMPLER_PARAM") == "" && cfg.Sampler != nil && isRemote(cfg.Sampler.Type) {
 		cfg.Sampler.Param = defaultRemoteSamplingProbability
 	}
 	if !o.formatsSet {
 		if o.formats, err = parseFormats(os.Getenv(EnvPropagation)); err != nil {
-			return nil, envconf.Identity{}, err
+			return nil, backendkit.Identity{}, err
 		}
 	}
 	if err := checkFormats(o.formats); err != nil {
-		return nil, envconf.Identity{}, err
+		return nil, backendkit.Identity{}, err
 	}
 
 	s.Service = first(o.service, s.Service)
 	s.Environment = first(o.environment, s.Environment)
 	s.Version = first(o.version, s.Version)
-	id := envconf.Resolve(envconf.Jaeger, s)
+	id := backendkit.ResolveIdentity(backendkit.VendorJaeger, s)
 	cfg.ServiceName = id.Service
 	if id.Environment != "" && !hasTag(cfg, TagEnvironment, "env", "deployment.environment") {
 		cfg.Tags = append(cfg.Tags, tag(TagEnvironment, id.Environment))
@@ -91,7 +91,7 @@ func loadConfig(s tracing.Settings, o *options) (*config.Configuration, envconf.
 	}
 	id.Service = cfg.ServiceName
 	if err := checkConfig(cfg, o); err != nil {
-		return nil, envconf.Identity{}, err
+		return nil, backendkit.Identity{}, err
 	}
 	return cfg, id, nil
 }

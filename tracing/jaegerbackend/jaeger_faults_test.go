@@ -11,10 +11,10 @@ import (
 
 	j "github.com/uber/jaeger-client-go/thrift-gen/jaeger"
 
-	"github.com/polytrace/polytrace/internal/testwait"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend/jaegertest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // distinctJaeger returns how many distinct span ids spans hold, failing t
@@ -110,7 +110,7 @@ func TestCollectorFaults(t *testing.T) {
 
 			done := make(chan struct{})
 			go func() { defer close(done); burst(tr) }()
-			testwait.Guard(t, done, "Start/End blocked on a misbehaving collector")
+			tracingtest.Guard(t, done, "Start/End blocked on a misbehaving collector")
 			if tc.hold {
 				select {
 				case err := <-flushed:
@@ -137,7 +137,7 @@ func TestCollectorFaults(t *testing.T) {
 				return
 			}
 
-			if err := testwait.Shutdown(t, tr.Shutdown, 250*time.Millisecond); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			if err := tracingtest.ShutdownWithin(t, tr.Shutdown, 250*time.Millisecond); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("Shutdown: %v, want nil or the deadline error", err)
 			}
 			<-flushed
@@ -181,7 +181,7 @@ func TestAgentDownUDP(t *testing.T) {
 			_ = tr.ForceFlush(context.Background())
 		}
 	}()
-	testwait.Guard(t, done, "Start/End blocked with the agent down")
+	tracingtest.Guard(t, done, "Start/End blocked with the agent down")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := tr.Shutdown(ctx); err != nil {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/uber/jaeger-client-go"
 
-	"github.com/polytrace/polytrace/internal/sdk"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // DefaultQueueSize is the reporter's queue size when
@@ -37,7 +37,7 @@ type limits struct {
 // DefaultLogFieldLength for log fields, the facade's counts (see
 // WithAttributeValueLengthLimit).
 func resolveLimits(o *options) (limits, error) {
-	l, valueLenSet, err := sdk.LimitsFromEnv(sdk.DefaultLimits)
+	l, valueLenSet, err := backendkit.LimitsFromEnv(backendkit.DefaultLimits)
 	if err != nil {
 		return limits{}, err
 	}

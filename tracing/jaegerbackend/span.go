@@ -11,8 +11,8 @@ import (
 	"github.com/opentracing/opentracing-go/log"
 	"github.com/uber/jaeger-client-go"
 
-	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // span is a facade span over a jaeger span and, in the same allocation,
@@ -192,8 +192,8 @@ func (n *span) setTags(attrs *tracing.Attrs) {
 			return
 		}
 		a := attrs.At(i)
-		if sdk.Truncated(a.Value, lim.tagLen) {
-			a.Value = sdk.TruncateValue(a.Value, lim.tagLen)
+		if backendkit.Truncated(a.Value, lim.tagLen) {
+			a.Value = backendkit.TruncateValue(a.Value, lim.tagLen)
 		}
 		n.js.SetTag(tagKey(a.Key, n.kind), tagValue(a.Key, a.Value))
 	}
@@ -214,8 +214,8 @@ func (n *span) logFields(fields []log.Field, attrs *tracing.Attrs) []log.Field {
 			break
 		}
 		a := attrs.At(i)
-		if sdk.Truncated(a.Value, lim.logLen) {
-			a.Value = sdk.TruncateValue(a.Value, lim.logLen)
+		if backendkit.Truncated(a.Value, lim.logLen) {
+			a.Value = backendkit.TruncateValue(a.Value, lim.logLen)
 		}
 		fields = append(fields, logField(a.Key, a.Value))
 	}
@@ -248,15 +248,15 @@ func (n *span) RecordError(info tracing.ErrorInfo) {
 		return
 	}
 	ll := n.b.lim.logLen
-	msg := sdk.TruncateString(info.Message, ll)
+	msg := backendkit.TruncateString(info.Message, ll)
 	fields := make([]log.Field, 0, 5)
 	fields = append(fields,
 		log.String(fieldEvent, eventError),
 		log.String(fieldErrorObj, msg),
-		log.String(fieldErrorKind, sdk.TruncateString(info.Type, ll)),
+		log.String(fieldErrorKind, backendkit.TruncateString(info.Type, ll)),
 		log.String(fieldMessage, msg))
 	if info.Stack != "" {
-		fields = append(fields, log.String(fieldStack, sdk.TruncateString(info.Stack, ll)))
+		fields = append(fields, log.String(fieldStack, backendkit.TruncateString(info.Stack, ll)))
 	}
 	n.js.LogFields(fields...)
 }
@@ -280,7 +280,7 @@ func (n *span) SetStatus(code tracing.StatusCode, desc string) {
 	x.status = code
 	x.desc = ""
 	if code == tracing.StatusError {
-		x.desc = sdk.TruncateString(desc, n.b.lim.tagLen)
+		x.desc = backendkit.TruncateString(desc, n.b.lim.tagLen)
 	}
 }
 
@@ -314,6 +314,7 @@ func (n *span) End(t time.Time) {
 // facade span at the same time.
 type parentNode struct {
 	context.Context
+	backendkit.NoopSpan
 	jc jaeger.SpanContext
 	sc tracing.SpanContext
 }
@@ -327,14 +328,7 @@ func (p *parentNode) Value(key any) any {
 
 func (p *parentNode) String() string { return "jaegerbackend.parent" }
 
-func (p *parentNode) SpanContext() tracing.SpanContext          { return p.sc }
-func (p *parentNode) IsRecording() bool                         { return false }
-func (p *parentNode) SetName(string)                            {}
-func (p *parentNode) SetAttrs(tracing.Attrs)                    {}
-func (p *parentNode) AddEvent(string, time.Time, tracing.Attrs) {}
-func (p *parentNode) RecordError(tracing.ErrorInfo)             {}
-func (p *parentNode) SetStatus(tracing.StatusCode, string)      {}
-func (p *parentNode) End(time.Time)                             {}
+func (p *parentNode) SpanContext() tracing.SpanContext { return p.sc }
 
 // facadeContext converts a valid jaeger span context. Jaeger's debug and
 // firehose flags have no W3C equivalent and are not carried over.

@@ -2,39 +2,32 @@ package otelbackend
 
 import (
 	"context"
-	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // otelSpanKey is the (unexported) context key under which OpenTelemetry's
 // trace.ContextWithSpan stores the current span. The backend's context
 // nodes answer it with their OpenTelemetry span, so that trace.SpanFromContext
 // and the SDK find facade spans without a second context node per span.
-var otelSpanKey = probeSpanKey()
-
-// keyProbe is a context that records the key it is asked for.
-type keyProbe struct {
-	context.Context
-	key any
-}
-
-func (p *keyProbe) Value(key any) any {
-	p.key = key
-	return nil
-}
-
-func probeSpanKey() any {
-	p := &keyProbe{Context: context.Background()}
-	trace.SpanFromContext(p)
-	if p.key == nil {
-		panic("otelbackend: could not find OpenTelemetry's span context key")
+//
+// If OpenTelemetry ever finds its span differently (otelKeyKnown is
+// false), each span's context node sits above OpenTelemetry's own context
+// instead (see newSpan): one allocation more per span, nothing lost.
+var otelSpanKey, otelKeyKnown = func() (any, bool) {
+	if k, ok := backendkit.ProbeContextKey(func(ctx context.Context) { trace.SpanFromContext(ctx) }); ok {
+		return k, true
 	}
-	return p.key
-}
+	return unknownKey{}, false
+}()
+
+// unknownKey stands for OpenTelemetry's context key when it could not be
+// found: no context is ever asked for it.
+type unknownKey struct{}
 
 // fromOTel converts an OpenTelemetry span context.
 func fromOTel(osc trace.SpanContext) tracing.SpanContext {
@@ -105,6 +98,7 @@ func otelContext(ctx context.Context) context.Context {
 // tracing.SpanFromContext returns for it.
 type remoteSpan struct {
 	context.Context
+	backendkit.NoopSpan
 	sc tracing.SpanContext
 }
 
@@ -117,14 +111,7 @@ func (r *remoteSpan) Value(key any) any {
 
 func (r *remoteSpan) String() string { return "otelbackend.remoteSpan(" + r.sc.String() + ")" }
 
-func (r *remoteSpan) SpanContext() tracing.SpanContext          { return r.sc }
-func (r *remoteSpan) IsRecording() bool                         { return false }
-func (r *remoteSpan) SetName(string)                            {}
-func (r *remoteSpan) SetAttrs(tracing.Attrs)                    {}
-func (r *remoteSpan) AddEvent(string, time.Time, tracing.Attrs) {}
-func (r *remoteSpan) RecordError(tracing.ErrorInfo)             {}
-func (r *remoteSpan) SetStatus(tracing.StatusCode, string)      {}
-func (r *remoteSpan) End(time.Time)                             {}
+func (r *remoteSpan) SpanContext() tracing.SpanContext { return r.sc }
 
 // ContextValue implements tracing.ContextValuer, for a remote span moved
 // to another context with tracing.ContextWithSpan.

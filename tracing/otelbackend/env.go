@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/polytrace/polytrace/internal/envconf"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // The OpenTelemetry variables this package reads or validates itself. The
@@ -45,7 +45,7 @@ var (
 // raw returns a variable's value as the vendor code sees it (untrimmed):
 // autoexport compares OTEL_TRACES_EXPORTER and the protocol verbatim.
 func raw(name string) string {
-	v, _ := envconf.Lookup(name)
+	v, _ := backendkit.LookupEnv(name)
 	return v
 }
 
@@ -53,7 +53,7 @@ func raw(name string) string {
 // "true" and "false" (any case); the SDK and exporters read anything else
 // as false, so "1" or "yes" would silently mean false: it is an error here.
 func otelBool(name string) (value, set bool, err error) {
-	v := envconf.Get(name)
+	v := backendkit.Getenv(name)
 	switch strings.ToLower(v) {
 	case "":
 		return false, false, nil
@@ -67,7 +67,7 @@ func otelBool(name string) (value, set bool, err error) {
 
 // intVar parses an integer variable that must be >= min.
 func intVar(name string, min int) (value int, set bool, err error) {
-	v := envconf.Get(name)
+	v := backendkit.Getenv(name)
 	if v == "" {
 		return 0, false, nil
 	}
@@ -81,10 +81,10 @@ func intVar(name string, min int) (value int, set bool, err error) {
 // otlpVar returns the traces-specific OTLP variable if set, else the
 // generic one, with the name of the one used.
 func otlpVar(suffix string) (name, value string) {
-	if v := envconf.Get(envOTLPTracesPrefix + suffix); v != "" {
+	if v := backendkit.Getenv(envOTLPTracesPrefix + suffix); v != "" {
 		return envOTLPTracesPrefix + suffix, v
 	}
-	return envOTLPPrefix + suffix, envconf.Get(envOTLPPrefix + suffix)
+	return envOTLPPrefix + suffix, backendkit.Getenv(envOTLPPrefix + suffix)
 }
 
 // checkEndpoint validates an OTLP endpoint URL: the exporters ignore a
@@ -178,13 +178,13 @@ func readOTLPEnv() (otlpEnv, error) {
 		errs = append(errs, fmt.Errorf("%s=%q: want grpc or http/protobuf", pname, p))
 	}
 	for _, prefix := range []string{envOTLPPrefix, envOTLPTracesPrefix} {
-		if v := envconf.Get(prefix + "ENDPOINT"); v != "" {
+		if v := backendkit.Getenv(prefix + "ENDPOINT"); v != "" {
 			if err := checkEndpoint(prefix+"ENDPOINT", v); err != nil {
 				errs = append(errs, err)
 			}
 			e.endpoint, e.perSignal = v, prefix == envOTLPTracesPrefix
 		}
-		if v := envconf.Get(prefix + "HEADERS"); v != "" {
+		if v := backendkit.Getenv(prefix + "HEADERS"); v != "" {
 			h, err := parseHeaders(prefix+"HEADERS", v)
 			if err != nil {
 				errs = append(errs, err)
@@ -199,7 +199,7 @@ func readOTLPEnv() (otlpEnv, error) {
 		} else if set {
 			e.insecure, e.insecureSet = b, true
 		}
-		switch v := envconf.Get(prefix + "COMPRESSION"); v {
+		switch v := backendkit.Getenv(prefix + "COMPRESSION"); v {
 		case "", "gzip", "none":
 		default:
 			errs = append(errs, fmt.Errorf("%sCOMPRESSION=%q: want gzip or none", prefix, v))
@@ -241,8 +241,8 @@ func checkBatchAndLimits() error {
 // nil for unset (the SDK default, parentbased_always_on). The SDK would
 // fall back to its default on an unknown name or a bad argument.
 func samplerFromEnv() (s sdktrace.Sampler, desc string, err error) {
-	name := strings.ToLower(envconf.Get(envSampler))
-	arg := envconf.Get(envSamplerArg)
+	name := strings.ToLower(backendkit.Getenv(envSampler))
+	arg := backendkit.Getenv(envSamplerArg)
 	ratio := func() (float64, error) {
 		if arg == "" {
 			return 1, nil
@@ -284,7 +284,7 @@ func samplerFromEnv() (s sdktrace.Sampler, desc string, err error) {
 // order listed, through autoprop; "datadog" is this package's extract-only
 // Datadog propagator. It returns nil if the variable is unset.
 func propagatorsFromEnv() (propagation.TextMapPropagator, []string, error) {
-	v := envconf.Get(envPropagators)
+	v := backendkit.Getenv(envPropagators)
 	if v == "" {
 		return nil, nil, nil
 	}

@@ -4,8 +4,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/polytrace/polytrace/internal/envconf"
-	"github.com/polytrace/polytrace/internal/sdk"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // DefaultAttributeValueLengthLimit is the attribute value length limit, in
@@ -14,7 +13,7 @@ import (
 // OpenTelemetry default is no limit; a 10 MB value set by mistake would
 // then travel whole, and make the collector (whose gRPC receiver takes at
 // most 4 MiB per request by default) reject its whole batch.
-const DefaultAttributeValueLengthLimit = sdk.DefaultAttrValueLen
+const DefaultAttributeValueLengthLimit = backendkit.DefaultAttrValueLen
 
 // DefaultMaxQueueSize is the batch span processor's queue size when
 // OTEL_BSP_MAX_QUEUE_SIZE is unset (the specification's default is 2048).
@@ -45,7 +44,7 @@ func spanLimits(code *sdktrace.SpanLimits) sdktrace.SpanLimits {
 		return l
 	}
 	l := sdktrace.NewSpanLimits()
-	if envconf.Get("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT") == "" && envconf.Get("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT") == "" {
+	if backendkit.Getenv("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT") == "" && backendkit.Getenv("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT") == "" {
 		l.AttributeValueLengthLimit = DefaultAttributeValueLengthLimit
 	}
 	return l
@@ -54,7 +53,7 @@ func spanLimits(code *sdktrace.SpanLimits) sdktrace.SpanLimits {
 // batchOptions puts the backend's default queue size before code's
 // options, unless OTEL_BSP_MAX_QUEUE_SIZE sets it.
 func batchOptions(code []sdktrace.BatchSpanProcessorOption) []sdktrace.BatchSpanProcessorOption {
-	if envconf.Get("OTEL_BSP_MAX_QUEUE_SIZE") != "" {
+	if backendkit.Getenv("OTEL_BSP_MAX_QUEUE_SIZE") != "" {
 		return code
 	}
 	return append([]sdktrace.BatchSpanProcessorOption{sdktrace.WithMaxQueueSize(DefaultMaxQueueSize)}, code...)
@@ -70,13 +69,13 @@ func truncateKVs(kvs []attribute.KeyValue, n int) {
 		switch kv.Value.Type() {
 		case attribute.STRING:
 			if s := kv.Value.AsString(); len(s) > n {
-				kvs[i].Value = attribute.StringValue(sdk.TruncateString(s, n))
+				kvs[i].Value = attribute.StringValue(backendkit.TruncateString(s, n))
 			}
 		case attribute.STRINGSLICE:
 			ss := kv.Value.AsStringSlice() // a copy
 			cut := false
 			for j, s := range ss {
-				if t := sdk.TruncateString(s, n); len(t) < len(s) {
+				if t := backendkit.TruncateString(s, n); len(t) < len(s) {
 					ss[j], cut = t, true
 				}
 			}

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/polytrace/polytrace/internal/testwait"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
 	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // refusedURL returns the URL of a loopback port nothing listens on.
@@ -119,7 +119,7 @@ func TestFaults(t *testing.T) {
 						sp.End()
 					}
 				}()
-				testwait.Guard(t, burst, "Start/End blocked on a misbehaving collector")
+				tracingtest.Guard(t, burst, "Start/End blocked on a misbehaving collector")
 				if f.holds && release != nil {
 					select {
 					case err := <-flushed:
@@ -146,13 +146,13 @@ func TestFaults(t *testing.T) {
 					return
 				}
 
-				if err := testwait.Shutdown(t, tr.Shutdown, 250*time.Millisecond); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				if err := tracingtest.ShutdownWithin(t, tr.Shutdown, 250*time.Millisecond); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 					t.Errorf("Shutdown: %v, want nil or the deadline error", err)
 				}
 				<-flushed
 				// Exports still running were aborted; every span is
 				// accounted for once the batch processor is done.
-				if !testwait.Poll(func() bool {
+				if !tracingtest.Poll(func() bool {
 					s := b.Stats()
 					return s.Ended == 1001 && s.Exported+s.Dropped == 1001
 				}) {

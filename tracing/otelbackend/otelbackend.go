@@ -13,8 +13,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // ScopeName is the instrumentation scope of the spans the facade starts.
@@ -48,13 +48,7 @@ var (
 
 func init() {
 	tracing.Register("otel", func(ctx context.Context, s tracing.Settings) (tracing.Backend, error) {
-		var opts []Option
-		for _, x := range s.Extra {
-			if o, ok := x.(Option); ok {
-				opts = append(opts, o)
-			}
-		}
-		return newBackend(ctx, s, opts)
+		return newBackend(ctx, s, backendkit.Options[Option](s))
 	})
 }
 
@@ -117,7 +111,7 @@ func build(ctx context.Context, s tracing.Settings, c *config) (*Backend, error)
 		}
 	}
 
-	id := envconf.Resolve(envconf.OTel, s)
+	id := backendkit.ResolveIdentity(backendkit.VendorOTel, s)
 	b.summary = tracing.Summary{Backend: "otel", Service: id.Service, Environment: id.Environment,
 		Version: id.Version, Propagators: b.prop.names}
 
@@ -139,7 +133,7 @@ func build(ctx context.Context, s tracing.Settings, c *config) (*Backend, error)
 		return b, errors.Join(errs...)
 	}
 
-	if _, err := envconf.ResourceAttributes(); err != nil {
+	if _, err := backendkit.ResourceAttributes(); err != nil {
 		errs = append(errs, err)
 	}
 	sampler, samplerDesc := c.sampler, ""
@@ -197,7 +191,7 @@ func build(ctx context.Context, s tracing.Settings, c *config) (*Backend, error)
 // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME, then the identity
 // resolved across vendors (which differs from the OTel variables only where
 // they are unset or code overrode them), then attributes set in code.
-func buildResource(ctx context.Context, id envconf.Identity, extra []attribute.KeyValue) (*resource.Resource, error) {
+func buildResource(ctx context.Context, id backendkit.Identity, extra []attribute.KeyValue) (*resource.Resource, error) {
 	attrs := []attribute.KeyValue{attribute.String("service.name", id.Service)}
 	if id.Environment != "" {
 		attrs = append(attrs, attribute.String("deployment.environment.name", id.Environment))

@@ -10,8 +10,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // span is a facade span over an OpenTelemetry span, and at the same time
@@ -118,7 +118,7 @@ func (s *span) RecordError(info tracing.ErrorInfo) {
 func (s *span) SetStatus(code tracing.StatusCode, description string) {
 	switch code {
 	case tracing.StatusError:
-		s.otel.SetStatus(codes.Error, sdk.TruncateString(description, s.b.valueLen))
+		s.otel.SetStatus(codes.Error, backendkit.TruncateString(description, s.b.valueLen))
 	case tracing.StatusOK:
 		s.otel.SetStatus(codes.Ok, "")
 	}
@@ -138,10 +138,11 @@ func (s *span) End(t time.Time) {
 // newSpan wraps an OpenTelemetry span that tracer.Start returned in the
 // facade's span node. parent is the context Start was given and octx the
 // context it returned; the node replaces octx, except that when the Go
-// execution tracer runs, octx carries the SDK's runtime/trace task and is
-// kept.
+// execution tracer runs, octx carries the SDK's runtime/trace task, and
+// when OpenTelemetry's context key is unknown, octx is how OpenTelemetry
+// finds the span: it is kept then.
 func (b *Backend) newSpan(parent, octx context.Context, os trace.Span) *span {
-	if rtrace.IsEnabled() {
+	if rtrace.IsEnabled() || !otelKeyKnown {
 		parent = octx
 	}
 	return &span{Context: parent, otel: os, b: b}

@@ -9,7 +9,6 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/polytrace/polytrace/internal/testwait"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
 	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
@@ -189,20 +188,20 @@ func TestBlackholeCollector(t *testing.T) {
 					_, c := tr.Start(ctx, "child")
 					c.End()
 					sp.End()
-					if i == 0 && !testwait.Poll(func() bool { return bh.Accepted() > 0 }) {
+					if i == 0 && !tracingtest.Poll(func() bool { return bh.Accepted() > 0 }) {
 						t.Error("the exporter never connected to the black hole")
 						return
 					}
 				}
 			}()
-			testwait.Guard(t, done, "Start/End blocked on a collector that never answers")
+			tracingtest.Guard(t, done, "Start/End blocked on a collector that never answers")
 
-			if err := testwait.Shutdown(t, b.Shutdown, 100*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+			if err := tracingtest.ShutdownWithin(t, b.Shutdown, 100*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("Shutdown against a black hole returned %v, want the deadline error", err)
 			}
 			// Everything ended was either in an aborted export or dropped
 			// from the full queue; nothing was delivered.
-			testwait.WaitFor(t, "the batch processor to drain", func() bool {
+			tracingtest.WaitFor(t, "the batch processor to drain", func() bool {
 				s := b.Stats()
 				return s.Ended == 2*n && s.Dropped == 2*n
 			})

@@ -6,28 +6,13 @@ import (
 	"github.com/opentracing/opentracing-go"
 
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // otKey is the context key under which opentracing-go keeps the active
 // span. It is unexported, so it is read once from opentracing-go itself:
 // SpanFromContext asks a probe context for it.
-var otKey = func() any {
-	p := &keyProbe{Context: context.Background()}
-	opentracing.SpanFromContext(p)
-	return p.key
-}()
-
-type keyProbe struct {
-	context.Context
-	key any
-}
-
-func (p *keyProbe) Value(key any) any {
-	if p.key == nil {
-		p.key = key
-	}
-	return nil
-}
+var otKey, _ = backendkit.ProbeContextKey(func(ctx context.Context) { opentracing.SpanFromContext(ctx) })
 
 // Importing the shim makes every context carrying a facade span answer
 // opentracing.SpanFromContext with a view of that span, on every backend,

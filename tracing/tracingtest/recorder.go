@@ -7,31 +7,33 @@ import (
 	"testing"
 	"time"
 
-	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // Recorder is a backend that keeps every finished span in memory, for
 // unit tests of code that traces. Spans are recorded when they end.
 type Recorder struct {
-	*sdk.Backend
+	*backendkit.MemoryBackend
 	mu      sync.Mutex
 	spans   []SpanData
 	changed chan struct{} // closed and replaced on every recorded span
 }
 
 // RecorderOption configures a Recorder.
-type RecorderOption func(*sdk.Options)
+type RecorderOption func(*backendkit.MemoryOptions)
 
 // WithSampleRatio records only this fraction of new traces.
-func WithSampleRatio(r float64) RecorderOption { return func(o *sdk.Options) { o.SampleRatio = r } }
+func WithSampleRatio(r float64) RecorderOption {
+	return func(o *backendkit.MemoryOptions) { o.SampleRatio = r }
+}
 
 // WithLimits sets the per-span attribute and event limits and the string
 // value length limit in characters (0 keeps a default: 128 attributes, 128
 // events, 25000 characters, as the real backends; a negative value length
 // means no limit).
 func WithLimits(maxAttrs, maxEvents, maxValueLen int) RecorderOption {
-	return func(o *sdk.Options) {
+	return func(o *backendkit.MemoryOptions) {
 		o.MaxAttrs, o.MaxEvents = maxAttrs, maxEvents
 		switch {
 		case maxValueLen > 0:
@@ -45,11 +47,11 @@ func WithLimits(maxAttrs, maxEvents, maxValueLen int) RecorderOption {
 // NewRecorder returns a Recorder.
 func NewRecorder(opts ...RecorderOption) *Recorder {
 	r := &Recorder{changed: make(chan struct{})}
-	o := sdk.Options{OnEnd: r.record, MaxValueLen: sdk.DefaultAttrValueLen}
+	o := backendkit.MemoryOptions{OnEnd: r.record, MaxValueLen: backendkit.DefaultAttrValueLen}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	r.Backend = sdk.New(o)
+	r.MemoryBackend = backendkit.NewMemoryBackend(o)
 	return r
 }
 
@@ -69,7 +71,7 @@ func Install(t testing.TB) *Recorder {
 // Tracer returns a new Tracer over r.
 func (r *Recorder) Tracer() *tracing.Tracer { return tracing.New(r) }
 
-func (r *Recorder) record(d *sdk.SpanData) {
+func (r *Recorder) record(d *backendkit.SpanData) {
 	s := fromSDK(d)
 	r.mu.Lock()
 	r.spans = append(r.spans, s)
@@ -138,7 +140,7 @@ func (r *Recorder) Summary() tracing.Summary {
 }
 
 // fromSDK converts the internal span record of the built-in backends.
-func fromSDK(d *sdk.SpanData) SpanData {
+func fromSDK(d *backendkit.SpanData) SpanData {
 	s := SpanData{
 		Name:      d.Name,
 		TraceID:   d.SpanContext.TraceID(),

@@ -1,4 +1,4 @@
-package sdk_test
+package backendkit_test
 
 import (
 	"context"
@@ -6,13 +6,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"go.uber.org/goleak"
-
-	"github.com/polytrace/polytrace/internal/sdk"
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestTruncateString(t *testing.T) {
 	for _, tc := range []struct {
@@ -30,29 +26,29 @@ func TestTruncateString(t *testing.T) {
 		{"a\xffb", 2, "a\xff"}, // an invalid byte counts as one character
 		{strings.Repeat("é", 10), 10, strings.Repeat("é", 10)},
 	} {
-		if got := sdk.TruncateString(tc.in, tc.n); got != tc.want {
+		if got := backendkit.TruncateString(tc.in, tc.n); got != tc.want {
 			t.Errorf("TruncateString(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
 		}
 	}
 	long := strings.Repeat("€", 1000)
-	if got := sdk.TruncateString(long, 999); !utf8.ValidString(got) || utf8.RuneCountInString(got) != 999 {
+	if got := backendkit.TruncateString(long, 999); !utf8.ValidString(got) || utf8.RuneCountInString(got) != 999 {
 		t.Errorf("cut %d characters, valid %v", utf8.RuneCountInString(got), utf8.ValidString(got))
 	}
 }
 
 func TestTruncateValue(t *testing.T) {
 	orig := []string{"short", "much too long"}
-	v := sdk.TruncateValue(tracing.StringSliceValue(orig), 5)
+	v := backendkit.TruncateValue(tracing.StringSliceValue(orig), 5)
 	if got := v.AsStringSlice(); len(got) != 2 || got[0] != "short" || got[1] != "much " {
 		t.Errorf("slice cut to %q", got)
 	}
 	if orig[1] != "much too long" {
 		t.Error("TruncateValue changed the caller's slice")
 	}
-	if v := tracing.Int64Value(7); !sdk.TruncateValue(v, 0).Equal(v) || sdk.Truncated(v, 0) {
+	if v := tracing.Int64Value(7); !backendkit.TruncateValue(v, 0).Equal(v) || backendkit.Truncated(v, 0) {
 		t.Error("a number was changed")
 	}
-	if sdk.Truncated(tracing.StringValue("abc"), 3) || !sdk.Truncated(tracing.StringValue("abcd"), 3) {
+	if backendkit.Truncated(tracing.StringValue("abc"), 3) || !backendkit.Truncated(tracing.StringValue("abcd"), 3) {
 		t.Error("Truncated is wrong at the boundary")
 	}
 }
@@ -62,8 +58,8 @@ func TestLimitsFromEnv(t *testing.T) {
 		"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT", "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT"} {
 		t.Setenv(k, "")
 	}
-	l, set, err := sdk.LimitsFromEnv(sdk.DefaultLimits)
-	if err != nil || set || l != sdk.DefaultLimits {
+	l, set, err := backendkit.LimitsFromEnv(backendkit.DefaultLimits)
+	if err != nil || set || l != backendkit.DefaultLimits {
 		t.Fatalf("unset: %+v %v %v, want the defaults", l, set, err)
 	}
 	t.Setenv("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "10")
@@ -71,13 +67,13 @@ func TestLimitsFromEnv(t *testing.T) {
 	t.Setenv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "5") // the span variable wins
 	t.Setenv("OTEL_SPAN_EVENT_COUNT_LIMIT", "0")
 	t.Setenv("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "2")
-	l, set, err = sdk.LimitsFromEnv(sdk.DefaultLimits)
-	if err != nil || !set || l != (sdk.Limits{AttrValueLen: 10, Attrs: 5, Events: 0, AttrsPerEvent: 2}) {
+	l, set, err = backendkit.LimitsFromEnv(backendkit.DefaultLimits)
+	if err != nil || !set || l != (backendkit.Limits{AttrValueLen: 10, Attrs: 5, Events: 0, AttrsPerEvent: 2}) {
 		t.Errorf("got %+v %v %v", l, set, err)
 	}
 	t.Setenv("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "-1")
 	t.Setenv("OTEL_SPAN_EVENT_COUNT_LIMIT", "x")
-	_, _, err = sdk.LimitsFromEnv(sdk.DefaultLimits)
+	_, _, err = backendkit.LimitsFromEnv(backendkit.DefaultLimits)
 	if err == nil || !strings.Contains(err.Error(), "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT") || !strings.Contains(err.Error(), "OTEL_SPAN_EVENT_COUNT_LIMIT") {
 		t.Errorf("bad values: %v, want an error naming both variables", err)
 	}
@@ -87,7 +83,7 @@ func TestLimitsFromEnv(t *testing.T) {
 // and are counted.
 func TestStatsAfterShutdown(t *testing.T) {
 	var got int
-	b := sdk.New(sdk.Options{OnEnd: func(*sdk.SpanData) { got++ }})
+	b := backendkit.NewMemoryBackend(backendkit.MemoryOptions{OnEnd: func(*backendkit.SpanData) { got++ }})
 	tr := tracing.New(b)
 	_, before := tr.Start(context.Background(), "before")
 	_, straddle := tr.Start(context.Background(), "straddle")

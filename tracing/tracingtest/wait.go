@@ -1,8 +1,8 @@
-// Package testwait holds the hang detectors the backends' fault tests
-// share: bounds far above anything the code under test should take, so
-// that a hang fails the test instead of stalling it, and no timing is
-// judged.
-package testwait
+package tracingtest
+
+// Hang detectors for tests of backends and receivers: bounds far above
+// anything the code under test should take, so that a hang fails the test
+// instead of stalling it, and no timing is judged.
 
 import (
 	"context"
@@ -40,10 +40,10 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// Shutdown calls shutdown with a context whose deadline is d away and
+// ShutdownWithin calls shutdown with a context whose deadline is d away and
 // returns its error; the test fails if shutdown has not returned a minute
 // later (it must return by its context's deadline).
-func Shutdown(t testing.TB, shutdown func(context.Context) error, d time.Duration) error {
+func ShutdownWithin(t testing.TB, shutdown func(context.Context) error, d time.Duration) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()

@@ -1,4 +1,4 @@
-package sdk
+package backendkit
 
 import (
 	"errors"
@@ -7,7 +7,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/polytrace/polytrace/internal/envconf"
 	"github.com/polytrace/polytrace/tracing"
 )
 
@@ -84,7 +83,7 @@ func LimitsFromEnv(def Limits) (l Limits, valueLenSet bool, err error) {
 
 func firstInt(names []string) (int, bool, error) {
 	for _, name := range names {
-		v := strings.TrimSpace(envconf.Get(name))
+		v := strings.TrimSpace(Getenv(name))
 		if v == "" {
 			continue
 		}

@@ -1,7 +1,4 @@
-// Package envconf resolves what every backend reads from the environment
-// the same way: the service identity, falling back across vendors'
-// variables, and small parsing helpers that report bad values clearly.
-package envconf
+package backendkit
 
 import (
 	"fmt"
@@ -19,9 +16,9 @@ type Vendor int
 
 // Vendors.
 const (
-	OTel Vendor = iota
-	Datadog
-	Jaeger
+	VendorOTel Vendor = iota
+	VendorDatadog
+	VendorJaeger
 )
 
 // Identity is a service's unified identity.
@@ -30,10 +27,10 @@ type Identity struct {
 }
 
 // Lookup reads an environment variable; tests replace it.
-var Lookup = os.LookupEnv
+var LookupEnv = os.LookupEnv
 
 func get(name string) string {
-	v, _ := Lookup(name)
+	v, _ := LookupEnv(name)
 	return strings.TrimSpace(v)
 }
 
@@ -94,7 +91,7 @@ func jaegerTag(key string) string {
 	return ""
 }
 
-// Resolve returns the identity from the environment, preferring the
+// ResolveIdentity returns the identity from the environment, preferring the
 // variables of vendor v and falling back to the others', then overridden by
 // what code set in s. The service defaults to s.DefaultService, then the
 // program's name.
@@ -102,7 +99,7 @@ func jaegerTag(key string) string {
 //	service:     DD_SERVICE, OTEL_SERVICE_NAME, service.name in OTEL_RESOURCE_ATTRIBUTES, JAEGER_SERVICE_NAME
 //	environment: DD_ENV, deployment.environment.name (or deployment.environment) in OTEL_RESOURCE_ATTRIBUTES, env in DD_TAGS or JAEGER_TAGS
 //	version:     DD_VERSION, service.version in OTEL_RESOURCE_ATTRIBUTES, version in DD_TAGS or JAEGER_TAGS
-func Resolve(v Vendor, s tracing.Settings) Identity {
+func ResolveIdentity(v Vendor, s tracing.Settings) Identity {
 	ra, _ := ResourceAttributes()
 	otelService := first(get("OTEL_SERVICE_NAME"), ra["service.name"])
 	otelEnv := first(ra["deployment.environment.name"], ra["deployment.environment"])
@@ -112,9 +109,9 @@ func Resolve(v Vendor, s tracing.Settings) Identity {
 
 	var id Identity
 	switch v {
-	case Datadog:
+	case VendorDatadog:
 		id = Identity{first(ddService, otelService, jService), first(ddEnv, otelEnv, jEnv), first(ddVersion, otelVersion, jVersion)}
-	case Jaeger:
+	case VendorJaeger:
 		id = Identity{first(jService, otelService, ddService), first(jEnv, otelEnv, ddEnv), first(jVersion, otelVersion, ddVersion)}
 	default:
 		id = Identity{first(otelService, ddService, jService), first(otelEnv, ddEnv, jEnv), first(otelVersion, ddVersion, jVersion)}
@@ -142,9 +139,9 @@ func first(vals ...string) string {
 	return ""
 }
 
-// Bool parses a boolean variable; unset means def. A value that is not a
+// EnvBool parses a boolean variable; unset means def. A value that is not a
 // boolean is an error naming the variable.
-func Bool(name string, def bool) (bool, error) {
+func EnvBool(name string, def bool) (bool, error) {
 	v := get(name)
 	if v == "" {
 		return def, nil
@@ -156,8 +153,8 @@ func Bool(name string, def bool) (bool, error) {
 	return b, nil
 }
 
-// Float parses a number in [min, max]; unset means def.
-func Float(name string, def, min, max float64) (float64, error) {
+// EnvFloat parses a number in [min, max]; unset means def.
+func EnvFloat(name string, def, min, max float64) (float64, error) {
 	v := get(name)
 	if v == "" {
 		return def, nil
@@ -169,5 +166,6 @@ func Float(name string, def, min, max float64) (float64, error) {
 	return f, nil
 }
 
-// Get returns the trimmed value of name.
-func Get(name string) string { return get(name) }
+// Getenv returns the trimmed value of the environment variable name
+// ("" if unset).
+func Getenv(name string) string { return get(name) }

@@ -1,4 +1,4 @@
-package testwait
+package tracingtest
 
 import (
 	"context"
@@ -8,9 +8,9 @@ import (
 )
 
 func TestShutdownReturnsTheError(t *testing.T) {
-	err := Shutdown(t, func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }, 10*time.Millisecond)
+	err := ShutdownWithin(t, func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }, 10*time.Millisecond)
 	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Shutdown returned %v, want the deadline error", err)
+		t.Errorf("ShutdownWithin returned %v, want the deadline error", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package testwait
+package backendkit
 
 import (
 	"testing"

@@ -1,12 +1,7 @@
-// Package sdk is a small in-process span implementation shared by the
-// built-in backends that keep spans in memory: console and the tracingtest
-// recorder. It samples parent-based (roots always), keeps spans under
-// configurable limits, and hands each ended span to a callback.
-package sdk
+package backendkit
 
 import (
 	"context"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,8 +46,8 @@ func (d *SpanData) Attr(key string) (tracing.Value, bool) {
 	return tracing.Value{}, false
 }
 
-// Options configure a Backend. Zero values mean defaults.
-type Options struct {
+// MemoryOptions configure a Backend. Zero values mean defaults.
+type MemoryOptions struct {
 	// OnStart is called for each sampled span when it starts.
 	OnStart func(*SpanData)
 	// OnEnd is called once for each sampled span when it ends.
@@ -66,17 +61,20 @@ type Options struct {
 	MaxAttrs, MaxEvents, MaxLinks, MaxEventAttrs, MaxValueLen int
 }
 
-// Backend is a tracing.Backend recording spans in memory.
-type Backend struct {
-	opts      Options
+// MemoryBackend is a tracing.Backend that keeps spans in memory and hands
+// each one to callbacks when it starts and ends: the core of the console
+// backend and of tracingtest.Recorder, and of any backend whose vendor has
+// no span implementation of its own (see the package example).
+type MemoryBackend struct {
+	opts      MemoryOptions
 	threshold uint64 // sample traces whose low 63 bits are below this
 	closed    atomic.Bool
 	ended     atomic.Uint64
 	dropped   atomic.Uint64
 }
 
-// New returns a Backend.
-func New(o Options) *Backend {
+// NewMemoryBackend returns a MemoryBackend.
+func NewMemoryBackend(o MemoryOptions) *MemoryBackend {
 	if o.MaxAttrs <= 0 {
 		o.MaxAttrs = 128
 	}
@@ -89,7 +87,7 @@ func New(o Options) *Backend {
 	if o.MaxEventAttrs <= 0 {
 		o.MaxEventAttrs = 128
 	}
-	b := &Backend{opts: o, threshold: 1 << 63}
+	b := &MemoryBackend{opts: o, threshold: 1 << 63}
 	if r := o.SampleRatio; r > 0 && r < 1 {
 		b.threshold = uint64(r * (1 << 63))
 	}
@@ -98,44 +96,26 @@ func New(o Options) *Backend {
 
 // Shutdown stops recording: spans that end afterwards are dropped (and
 // counted). It never blocks.
-func (b *Backend) Shutdown(context.Context) error {
+func (b *MemoryBackend) Shutdown(context.Context) error {
 	b.closed.Store(true)
 	return nil
 }
 
 // Closed reports whether Shutdown was called.
-func (b *Backend) Closed() bool { return b.closed.Load() }
+func (b *MemoryBackend) Closed() bool { return b.closed.Load() }
 
 // DroppedAfterShutdown returns how many spans ended after Shutdown.
-func (b *Backend) DroppedAfterShutdown() uint64 { return b.dropped.Load() }
+func (b *MemoryBackend) DroppedAfterShutdown() uint64 { return b.dropped.Load() }
 
 // Stats implements tracing.StatsReporter: Ended counts the sampled spans
 // handed to OnEnd, Dropped those that ended after Shutdown. Exported is 0:
 // what OnEnd does with a span is its owner's business.
-func (b *Backend) Stats() tracing.Stats {
+func (b *MemoryBackend) Stats() tracing.Stats {
 	return tracing.Stats{Ended: b.ended.Load(), Dropped: b.dropped.Load()}
 }
 
-// NewTraceID returns a random 128-bit trace id (never zero).
-func NewTraceID() tracing.TraceID {
-	for {
-		if t := tracing.TraceIDFromUint64s(rand.Uint64(), rand.Uint64()); t.IsValid() {
-			return t
-		}
-	}
-}
-
-// NewSpanID returns a random span id (never zero).
-func NewSpanID() tracing.SpanID {
-	for {
-		if id := tracing.SpanIDFromUint64(rand.Uint64()); id.IsValid() {
-			return id
-		}
-	}
-}
-
 // Start implements tracing.Backend.
-func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig) (context.Context, tracing.Span) {
+func (b *MemoryBackend) Start(ctx context.Context, name string, cfg tracing.SpanConfig) (context.Context, tracing.Span) {
 	var parent tracing.SpanContext
 	if !cfg.NewRoot {
 		parent = tracing.SpanFromContext(ctx).SpanContext()
@@ -155,7 +135,7 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	}
 	spc := tracing.NewSpanContext(sc)
 	if !spc.IsSampled() || b.closed.Load() {
-		n := &nonRecording{Context: ctx, sc: spc}
+		n := NewNonRecording(ctx, spc)
 		return n, tracing.NewSpan(n)
 	}
 	s := &span{Context: ctx, b: b}
@@ -183,7 +163,7 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 }
 
 // cloneAttrs copies attrs (clipped), keeping at most max of them.
-func (b *Backend) cloneAttrs(attrs []tracing.Attr, max int) []tracing.Attr {
+func (b *MemoryBackend) cloneAttrs(attrs []tracing.Attr, max int) []tracing.Attr {
 	if len(attrs) == 0 {
 		return nil
 	}
@@ -197,7 +177,7 @@ func (b *Backend) cloneAttrs(attrs []tracing.Attr, max int) []tracing.Attr {
 }
 
 // clipString cuts s to MaxValueLen characters.
-func (b *Backend) clipString(s string) string {
+func (b *MemoryBackend) clipString(s string) string {
 	if b.opts.MaxValueLen > 0 {
 		return TruncateString(s, b.opts.MaxValueLen)
 	}
@@ -205,7 +185,7 @@ func (b *Backend) clipString(s string) string {
 }
 
 // clip clones v and cuts strings longer than MaxValueLen characters.
-func (b *Backend) clip(v tracing.Value) tracing.Value {
+func (b *MemoryBackend) clip(v tracing.Value) tracing.Value {
 	if max := b.opts.MaxValueLen; max > 0 && Truncated(v, max) {
 		return TruncateValue(v, max) // a copy already
 	}
@@ -215,7 +195,7 @@ func (b *Backend) clip(v tracing.Value) tracing.Value {
 // span is a recording span and the context node that carries it.
 type span struct {
 	context.Context
-	b     *Backend
+	b     *MemoryBackend
 	mu    sync.Mutex
 	ended bool
 	data  SpanData
@@ -231,7 +211,7 @@ func (s *span) Value(key any) any {
 	return s.Context.Value(key)
 }
 
-func (s *span) String() string { return "sdk.span(" + s.data.Name + ")" }
+func (s *span) String() string { return "backendkit.span(" + s.data.Name + ")" }
 
 func (s *span) SpanContext() tracing.SpanContext { return s.data.SpanContext } // immutable
 
@@ -358,28 +338,3 @@ func (s *span) End(t time.Time) {
 		s.b.opts.OnEnd(&s.data)
 	}
 }
-
-// nonRecording is an unsampled span and its context node in one.
-type nonRecording struct {
-	context.Context
-	sc tracing.SpanContext
-}
-
-func (n *nonRecording) Value(key any) any {
-	if _, ok := key.(tracing.ContextKey); ok {
-		return tracing.BackendSpan(n)
-	}
-	if v, ok := tracing.ContextKeyValue(n, key, n); ok {
-		return v
-	}
-	return n.Context.Value(key)
-}
-
-func (n *nonRecording) SpanContext() tracing.SpanContext          { return n.sc }
-func (n *nonRecording) IsRecording() bool                         { return false }
-func (n *nonRecording) SetName(string)                            {}
-func (n *nonRecording) SetAttrs(tracing.Attrs)                    {}
-func (n *nonRecording) AddEvent(string, time.Time, tracing.Attrs) {}
-func (n *nonRecording) RecordError(tracing.ErrorInfo)             {}
-func (n *nonRecording) SetStatus(tracing.StatusCode, string)      {}
-func (n *nonRecording) End(time.Time)                             {}

@@ -22,7 +22,7 @@ BIN="${TOOLS_BIN:-$ROOT/.tools/bin}"
 
 # Jaeger's Go module is versioned v1.x; the matching Jaeger v2 release is
 # reported as the binary's version. Keep in sync with tools/jaeger/go.mod.
-JAEGER_V2_VERSION="v2.13.0"
+JAEGER_V2_VERSION="v2.12.0"
 
 if ! command -v go >/dev/null 2>&1; then
   echo "build-tools: 'go' not found in PATH" >&2

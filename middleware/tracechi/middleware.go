@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/polytrace/polytrace/middleware/internal/httptrace"
+	"github.com/polytrace/polytrace/middleware/httpkit"
 )
 
 // Middleware returns chi middleware that traces every request: one server
@@ -20,7 +20,7 @@ import (
 // routed, so a span is named correctly even though the middleware runs
 // before routing.
 func Middleware(opts ...Option) func(http.Handler) http.Handler {
-	srv := httptrace.NewServer(opts)
+	srv := httpkit.NewServer(opts)
 	return func(next http.Handler) http.Handler {
 		return &handler{next: next, srv: srv}
 	}
@@ -28,7 +28,7 @@ func Middleware(opts ...Option) func(http.Handler) http.Handler {
 
 type handler struct {
 	next http.Handler
-	srv  *httptrace.Server
+	srv  *httpkit.Server
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -53,9 +53,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	ww, st := httptrace.WrapResponseWriter(w)
+	ww, st := httpkit.WrapResponseWriter(w)
 	defer func() {
-		o := httptrace.Outcome{Route: startRoute, Status: st.Status, RespBodySize: st.Written, Hijacked: st.Hijacked}
+		o := httpkit.Outcome{Route: startRoute, Status: st.Status, RespBodySize: st.Written, Hijacked: st.Hijacked}
 		if rctx != nil {
 			o.Route = rctx.RoutePattern()
 		}

@@ -6,14 +6,14 @@ import (
 	"testing"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/polytrace/polytrace/middleware/internal/httptrace"
-	"github.com/polytrace/polytrace/middleware/internal/mwtest"
+	"github.com/polytrace/polytrace/middleware/httpkit"
+	"github.com/polytrace/polytrace/middleware/httpkit/httpkittest"
 	"github.com/polytrace/polytrace/middleware/tracechi"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
-func router(routes []mwtest.Route, mw func(http.Handler) http.Handler) http.Handler {
+func router(routes []httpkittest.Route, mw func(http.Handler) http.Handler) http.Handler {
 	r := chi.NewRouter()
 	if mw != nil {
 		r.Use(mw)
@@ -24,27 +24,27 @@ func router(routes []mwtest.Route, mw func(http.Handler) http.Handler) http.Hand
 	return r
 }
 
-var adapter = mwtest.Adapter{
-	New: func(routes []mwtest.Route, opts ...tracechi.Option) http.Handler {
+var adapter = httpkittest.Adapter{
+	New: func(routes []httpkittest.Route, opts ...tracechi.Option) http.Handler {
 		return router(routes, tracechi.Middleware(opts...))
 	},
-	Bare:  func(routes []mwtest.Route) http.Handler { return router(routes, nil) },
+	Bare:  func(routes []httpkittest.Route) http.Handler { return router(routes, nil) },
 	Route: func(p string) string { return p },
 }
 
-func TestServer(t *testing.T) { mwtest.RunServerSuite(t, adapter) }
+func TestServer(t *testing.T) { httpkittest.RunServerSuite(t, adapter) }
 
 // Mounted routers' patterns are joined; a middleware installed on a
 // sub-router names spans the same way.
 func TestMountedRouters(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
+	httpkittest.Each(t, func(t *testing.T, e *httpkittest.Env) {
 		api := chi.NewRouter()
-		api.Get("/notes/{id}", mwtest.NoteHandler)
+		api.Get("/notes/{id}", httpkittest.NoteHandler)
 		r := chi.NewRouter()
 		r.Use(tracechi.Middleware(tracechi.WithTracer(e.Tracer)))
 		r.Mount("/api", api)
 		r.Route("/v2", func(r chi.Router) {
-			r.With(tracechi.Middleware(tracechi.WithTracer(e.Tracer), tracechi.WithService("v2"))).Get("/notes/{id}", mwtest.NoteHandler)
+			r.With(tracechi.Middleware(tracechi.WithTracer(e.Tracer), tracechi.WithService("v2"))).Get("/notes/{id}", httpkittest.NoteHandler)
 		})
 		for _, p := range []string{"/api/notes/1", "/v2/notes/2"} {
 			w := httptest.NewRecorder()
@@ -54,12 +54,12 @@ func TestMountedRouters(t *testing.T) {
 			}
 		}
 		spans := e.SpansExactly(t, 3)
-		mounted := mwtest.Named(t, spans, "GET /api/notes/{id}")
-		e.WantAttr(t, mounted, httptrace.KeyRoute, tracing.StringValue("/api/notes/{id}"))
+		mounted := httpkittest.Named(t, spans, "GET /api/notes/{id}")
+		e.WantAttr(t, mounted, httpkit.KeyRoute, tracing.StringValue("/api/notes/{id}"))
 		// The inner middleware's span is the outer one's child.
 		v2 := tracingtest.Named(spans, "GET /v2/notes/{id}")
 		if len(v2) != 2 {
-			t.Fatalf("%d spans named GET /v2/notes/{id}, want 2: %v", len(v2), mwtest.Names(spans))
+			t.Fatalf("%d spans named GET /v2/notes/{id}, want 2: %v", len(v2), httpkittest.Names(spans))
 		}
 		inner, outer := v2[0], v2[1]
 		if outer.ParentID == inner.SpanID {

@@ -3,9 +3,7 @@ package traceecho_test
 import (
 	"testing"
 
-	"github.com/polytrace/polytrace/middleware/internal/mwtest"
+	"go.uber.org/goleak"
 )
 
-// TestMain runs the tests in a hermetic environment (dd-trace-go's side
-// services off) and checks for leaked goroutines: see mwtest.Main.
-func TestMain(m *testing.M) { mwtest.Main(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

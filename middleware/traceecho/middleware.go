@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-	"github.com/polytrace/polytrace/middleware/internal/httptrace"
+	"github.com/polytrace/polytrace/middleware/httpkit"
 )
 
 // Middleware returns echo middleware that traces every request: one server
@@ -21,7 +21,7 @@ import (
 // *echo.HTTPError's code (500 for other errors), as echo's default error
 // handler does, since the span ends before the error handler runs.
 func Middleware(opts ...Option) echo.MiddlewareFunc {
-	srv := httptrace.NewServer(opts)
+	srv := httpkit.NewServer(opts)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) (err error) {
 			r := c.Request()
@@ -41,7 +41,7 @@ func Middleware(opts ...Option) echo.MiddlewareFunc {
 			c.SetRequest(r.WithContext(ctx))
 			defer func() {
 				resp := c.Response()
-				o := httptrace.Outcome{Route: c.Path()}
+				o := httpkit.Outcome{Route: c.Path()}
 				if resp.Committed {
 					o.Status = resp.Status
 					o.RespBodySize = resp.Size

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
-	"github.com/polytrace/polytrace/middleware/internal/httptrace"
-	"github.com/polytrace/polytrace/middleware/internal/mwtest"
+	"github.com/polytrace/polytrace/middleware/httpkit"
+	"github.com/polytrace/polytrace/middleware/httpkit/httpkittest"
 	"github.com/polytrace/polytrace/middleware/traceecho"
 	"github.com/polytrace/polytrace/tracing"
 )
@@ -18,7 +18,7 @@ var param = regexp.MustCompile(`\{(\w+)\}`)
 
 func echoPath(p string) string { return param.ReplaceAllString(p, ":$1") }
 
-func newEcho(routes []mwtest.Route, mw echo.MiddlewareFunc) *echo.Echo {
+func newEcho(routes []httpkittest.Route, mw echo.MiddlewareFunc) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	if mw != nil {
@@ -30,14 +30,14 @@ func newEcho(routes []mwtest.Route, mw echo.MiddlewareFunc) *echo.Echo {
 	return e
 }
 
-var adapter = mwtest.Adapter{
-	New: func(routes []mwtest.Route, opts ...traceecho.Option) http.Handler {
+var adapter = httpkittest.Adapter{
+	New: func(routes []httpkittest.Route, opts ...traceecho.Option) http.Handler {
 		return newEcho(routes, traceecho.Middleware(opts...))
 	},
 	// Echo applies middleware per request, which allocates the closure
 	// any middleware returns: the baseline has a pass-through middleware,
 	// so that the allocation test counts what this middleware does.
-	Bare: func(routes []mwtest.Route) http.Handler {
+	Bare: func(routes []httpkittest.Route) http.Handler {
 		return newEcho(routes, func(next echo.HandlerFunc) echo.HandlerFunc {
 			return func(c echo.Context) error { return next(c) }
 		})
@@ -45,7 +45,7 @@ var adapter = mwtest.Adapter{
 	Route: echoPath,
 }
 
-func TestServer(t *testing.T) { mwtest.RunServerSuite(t, adapter) }
+func TestServer(t *testing.T) { httpkittest.RunServerSuite(t, adapter) }
 
 type dbError struct{ msg string }
 
@@ -54,7 +54,7 @@ func (e *dbError) Error() string { return e.msg }
 // The errors handlers return are recorded; their status decides whether
 // the span fails; they reach echo's error handler unchanged.
 func TestReturnedErrors(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, env *mwtest.Env) {
+	httpkittest.Each(t, func(t *testing.T, env *httpkittest.Env) {
 		e := newEcho(nil, traceecho.Middleware(traceecho.WithTracer(env.Tracer)))
 		db := &dbError{"database is locked"}
 		var seen []error
@@ -83,29 +83,29 @@ func TestReturnedErrors(t *testing.T) {
 			t.Errorf("error handler saw %v", seen)
 		}
 		spans := env.SpansExactly(t, 4)
-		plain, missing := mwtest.Named(t, spans, "GET /plain"), mwtest.Named(t, spans, "GET /missing")
-		wrapped, written := mwtest.Named(t, spans, "GET /wrapped"), mwtest.Named(t, spans, "GET /written")
+		plain, missing := httpkittest.Named(t, spans, "GET /plain"), httpkittest.Named(t, spans, "GET /missing")
+		wrapped, written := httpkittest.Named(t, spans, "GET /wrapped"), httpkittest.Named(t, spans, "GET /written")
 		if plain.Status != tracing.StatusError || plain.ErrorType != "*traceecho_test.dbError" {
 			t.Errorf("plain error: status %v type %q", plain.Status, plain.ErrorType)
 		}
-		env.WantAttr(t, plain, httptrace.KeyStatusCode, tracing.Int64Value(500))
-		if typ, _, _ := mwtest.Exception(missing); missing.Status != tracing.StatusUnset || typ != "*echo.HTTPError" {
+		env.WantAttr(t, plain, httpkit.KeyStatusCode, tracing.Int64Value(500))
+		if typ, _, _ := httpkittest.Exception(missing); missing.Status != tracing.StatusUnset || typ != "*echo.HTTPError" {
 			t.Errorf("404: status %v, exception %q; want unset with an exception event", missing.Status, typ)
 		}
-		env.WantAttr(t, missing, httptrace.KeyStatusCode, tracing.Int64Value(404))
+		env.WantAttr(t, missing, httpkit.KeyStatusCode, tracing.Int64Value(404))
 		if wrapped.Status != tracing.StatusError || wrapped.ErrorMessage != "database is locked" {
 			t.Errorf("HTTPError with internal: status %v error %q", wrapped.Status, wrapped.ErrorMessage)
 		}
-		env.WantAttr(t, wrapped, httptrace.KeyStatusCode, tracing.Int64Value(502))
-		env.WantAttr(t, written, httptrace.KeyStatusCode, tracing.Int64Value(200))
-		if _, msg, _ := mwtest.Exception(written); written.Status != tracing.StatusUnset || msg != "failed after writing" {
+		env.WantAttr(t, wrapped, httpkit.KeyStatusCode, tracing.Int64Value(502))
+		env.WantAttr(t, written, httpkit.KeyStatusCode, tracing.Int64Value(200))
+		if _, msg, _ := httpkittest.Exception(written); written.Status != tracing.StatusUnset || msg != "failed after writing" {
 			t.Errorf("error after a 200 was written: status %v exception %q", written.Status, msg)
 		}
 	})
 }
 
 func TestHandlerSeesSpan(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, env *mwtest.Env) {
+	httpkittest.Each(t, func(t *testing.T, env *httpkittest.Env) {
 		e := newEcho(nil, traceecho.Middleware(traceecho.WithTracer(env.Tracer)))
 		e.GET("/x", func(c echo.Context) error {
 			_, child := env.Tracer.Start(c.Request().Context(), "child")
@@ -114,7 +114,7 @@ func TestHandlerSeesSpan(t *testing.T) {
 		})
 		e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
 		spans := env.SpansExactly(t, 2)
-		srv, child := mwtest.One(t, spans, tracing.SpanKindServer), mwtest.One(t, spans, tracing.SpanKindInternal)
+		srv, child := httpkittest.One(t, spans, tracing.SpanKindServer), httpkittest.One(t, spans, tracing.SpanKindInternal)
 		if child.ParentID != srv.SpanID || child.TraceID != srv.TraceID {
 			t.Errorf("child not under the server span")
 		}

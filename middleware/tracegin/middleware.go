@@ -2,7 +2,7 @@ package tracegin
 
 import (
 	"github.com/gin-gonic/gin"
-	"github.com/polytrace/polytrace/middleware/internal/httptrace"
+	"github.com/polytrace/polytrace/middleware/httpkit"
 )
 
 // Middleware returns gin middleware that traces every request: one server
@@ -17,7 +17,7 @@ import (
 // span when the status does (5xx by default) and are recorded as
 // exception events otherwise.
 func Middleware(opts ...Option) gin.HandlerFunc {
-	srv := httptrace.NewServer(opts)
+	srv := httpkit.NewServer(opts)
 	return func(c *gin.Context) {
 		r := c.Request
 		if srv.Skip(r) {
@@ -37,7 +37,7 @@ func Middleware(opts ...Option) gin.HandlerFunc {
 		}
 		c.Request = r.WithContext(ctx)
 		defer func() {
-			o := httptrace.Outcome{Route: c.FullPath()}
+			o := httpkit.Outcome{Route: c.FullPath()}
 			if c.Writer.Written() {
 				o.Status = c.Writer.Status()
 				o.RespBodySize = int64(c.Writer.Size())

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
-	"github.com/polytrace/polytrace/middleware/internal/httptrace"
-	"github.com/polytrace/polytrace/middleware/internal/mwtest"
+	"github.com/polytrace/polytrace/middleware/httpkit"
+	"github.com/polytrace/polytrace/middleware/httpkit/httpkittest"
 	"github.com/polytrace/polytrace/middleware/tracegin"
 	"github.com/polytrace/polytrace/tracing"
 )
@@ -20,7 +20,7 @@ var param = regexp.MustCompile(`\{(\w+)\}`)
 
 func ginPath(p string) string { return param.ReplaceAllString(p, ":$1") }
 
-func engine(routes []mwtest.Route, mw gin.HandlerFunc) *gin.Engine {
+func engine(routes []httpkittest.Route, mw gin.HandlerFunc) *gin.Engine {
 	e := gin.New()
 	if mw != nil {
 		e.Use(mw)
@@ -31,15 +31,15 @@ func engine(routes []mwtest.Route, mw gin.HandlerFunc) *gin.Engine {
 	return e
 }
 
-var adapter = mwtest.Adapter{
-	New: func(routes []mwtest.Route, opts ...tracegin.Option) http.Handler {
+var adapter = httpkittest.Adapter{
+	New: func(routes []httpkittest.Route, opts ...tracegin.Option) http.Handler {
 		return engine(routes, tracegin.Middleware(opts...))
 	},
-	Bare:  func(routes []mwtest.Route) http.Handler { return engine(routes, nil) },
+	Bare:  func(routes []httpkittest.Route) http.Handler { return engine(routes, nil) },
 	Route: ginPath,
 }
 
-func TestServer(t *testing.T) { mwtest.RunServerSuite(t, adapter) }
+func TestServer(t *testing.T) { httpkittest.RunServerSuite(t, adapter) }
 
 var errNotFound = errors.New("note 7 not found")
 
@@ -50,7 +50,7 @@ func (e *dbError) Error() string { return e.msg }
 // Errors attached with c.Error are recorded; only a failing status fails
 // the span.
 func TestGinErrors(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
+	httpkittest.Each(t, func(t *testing.T, e *httpkittest.Env) {
 		r := gin.New()
 		r.Use(tracegin.Middleware(tracegin.WithTracer(e.Tracer)))
 		r.GET("/missing", func(c *gin.Context) {
@@ -65,27 +65,27 @@ func TestGinErrors(t *testing.T) {
 			r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
 		}
 		spans := e.SpansExactly(t, 2)
-		missing, broken := mwtest.Named(t, spans, "GET /missing"), mwtest.Named(t, spans, "GET /broken")
-		if typ, msg, _ := mwtest.Exception(missing); missing.Status != tracing.StatusUnset || msg != "note 7 not found" || typ != "*errors.errorString" {
+		missing, broken := httpkittest.Named(t, spans, "GET /missing"), httpkittest.Named(t, spans, "GET /broken")
+		if typ, msg, _ := httpkittest.Exception(missing); missing.Status != tracing.StatusUnset || msg != "note 7 not found" || typ != "*errors.errorString" {
 			t.Errorf("404 with error: status %v, exception %q %q; want unset with the error as an event", missing.Status, typ, msg)
 		}
-		e.WantAttr(t, missing, httptrace.KeyStatusCode, tracing.Int64Value(404))
+		e.WantAttr(t, missing, httpkit.KeyStatusCode, tracing.Int64Value(404))
 		if broken.Status != tracing.StatusError || broken.ErrorType != "*tracegin_test.dbError" || broken.StatusMsg != "database is locked" {
 			t.Errorf("503 with error: status %v %q, error type %q", broken.Status, broken.StatusMsg, broken.ErrorType)
 		}
-		e.WantAttr(t, broken, httptrace.KeyErrorType, tracing.StringValue("*tracegin_test.dbError"))
-		e.WantAttr(t, broken, httptrace.KeyStatusCode, tracing.Int64Value(503))
+		e.WantAttr(t, broken, httpkit.KeyErrorType, tracing.StringValue("*tracegin_test.dbError"))
+		e.WantAttr(t, broken, httpkit.KeyStatusCode, tracing.Int64Value(503))
 	})
 }
 
 // With gin's Recovery before the middleware, a panic is recorded and
 // Recovery still answers 500.
 func TestRecoveryStillWorks(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
+	httpkittest.Each(t, func(t *testing.T, e *httpkittest.Env) {
 		r := gin.New()
 		r.Use(gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, _ any) { c.AbortWithStatus(http.StatusInternalServerError) }),
 			tracegin.Middleware(tracegin.WithTracer(e.Tracer)))
-		r.GET("/panic", gin.WrapF(mwtest.PanicHandler))
+		r.GET("/panic", gin.WrapF(httpkittest.PanicHandler))
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, httptest.NewRequest("GET", "/panic", nil))
 		if w.Code != 500 {
@@ -100,7 +100,7 @@ func TestRecoveryStillWorks(t *testing.T) {
 
 // The handler's c.Request carries the server span.
 func TestHandlerSeesSpan(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
+	httpkittest.Each(t, func(t *testing.T, e *httpkittest.Env) {
 		r := gin.New()
 		r.Use(tracegin.Middleware(tracegin.WithTracer(e.Tracer)))
 		r.GET("/x", func(c *gin.Context) {
@@ -110,10 +110,10 @@ func TestHandlerSeesSpan(t *testing.T) {
 		})
 		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
 		spans := e.SpansExactly(t, 2)
-		srv, child := mwtest.One(t, spans, tracing.SpanKindServer), mwtest.One(t, spans, tracing.SpanKindInternal)
+		srv, child := httpkittest.One(t, spans, tracing.SpanKindServer), httpkittest.One(t, spans, tracing.SpanKindInternal)
 		if child.ParentID != srv.SpanID || child.TraceID != srv.TraceID {
 			t.Errorf("child not under the server span")
 		}
-		e.WantAttr(t, srv, httptrace.KeyStatusCode, tracing.Int64Value(204))
+		e.WantAttr(t, srv, httpkit.KeyStatusCode, tracing.Int64Value(204))
 	})
 }

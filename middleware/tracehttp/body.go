@@ -4,14 +4,14 @@ import (
 	"io"
 	"sync/atomic"
 
-	"github.com/polytrace/polytrace/middleware/internal/httptrace"
+	"github.com/polytrace/polytrace/middleware/httpkit"
 )
 
 // body wraps a response body to end the client span when the body is read
 // to its end, fails, or is closed, whichever comes first.
 type body struct {
 	rc            io.ReadCloser
-	cs            httptrace.ClientSpan
+	cs            httpkit.ClientSpan
 	contentLength int64
 	read          atomic.Int64
 	done          atomic.Bool
@@ -21,7 +21,7 @@ type body struct {
 // Protocols responses, which callers write to.
 type rwBody struct{ *body }
 
-func wrapBody(rc io.ReadCloser, cs httptrace.ClientSpan, contentLength int64) io.ReadCloser {
+func wrapBody(rc io.ReadCloser, cs httpkit.ClientSpan, contentLength int64) io.ReadCloser {
 	b := &body{rc: rc, cs: cs, contentLength: contentLength}
 	if _, ok := rc.(io.ReadWriteCloser); ok {
 		return rwBody{b}

@@ -3,7 +3,7 @@ package tracehttp
 import (
 	"net/http"
 
-	"github.com/polytrace/polytrace/middleware/internal/httptrace"
+	"github.com/polytrace/polytrace/middleware/httpkit"
 )
 
 // Handler returns h wrapped so that every request it serves is traced: one
@@ -12,19 +12,19 @@ import (
 // did). Wrap the ServeMux itself, or a handler registered on one: the
 // pattern is read after h has run, so both work.
 func Handler(h http.Handler, opts ...Option) http.Handler {
-	return &handler{next: h, srv: httptrace.NewServer(opts)}
+	return &handler{next: h, srv: httpkit.NewServer(opts)}
 }
 
 // Middleware returns a func(http.Handler) http.Handler that applies
 // Handler with opts, for routers that take middleware in that form.
 func Middleware(opts ...Option) func(http.Handler) http.Handler {
-	srv := httptrace.NewServer(opts)
+	srv := httpkit.NewServer(opts)
 	return func(next http.Handler) http.Handler { return &handler{next: next, srv: srv} }
 }
 
 type handler struct {
 	next http.Handler
-	srv  *httptrace.Server
+	srv  *httpkit.Server
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +32,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	ctx, ss := h.srv.Start(r, httptrace.RouteFromPattern(r.Pattern))
+	ctx, ss := h.srv.Start(r, httpkit.RouteFromPattern(r.Pattern))
 	if name, id := ss.TraceIDHeader(); name != "" {
 		w.Header()[name] = []string{id}
 	}
@@ -43,13 +43,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	ww, st := httptrace.WrapResponseWriter(w)
+	ww, st := httpkit.WrapResponseWriter(w)
 	r = r.WithContext(ctx)
 	defer func() {
-		o := httptrace.Outcome{
+		o := httpkit.Outcome{
 			// A ServeMux below sets the pattern on the request it is
 			// given: this one.
-			Route:        httptrace.RouteFromPattern(r.Pattern),
+			Route:        httpkit.RouteFromPattern(r.Pattern),
 			Status:       st.Status,
 			RespBodySize: st.Written,
 			Hijacked:     st.Hijacked,

@@ -10,13 +10,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/polytrace/polytrace/middleware/internal/httptrace"
-	"github.com/polytrace/polytrace/middleware/internal/mwtest"
+	"github.com/polytrace/polytrace/middleware/httpkit"
+	"github.com/polytrace/polytrace/middleware/httpkit/httpkittest"
 	"github.com/polytrace/polytrace/middleware/tracehttp"
 	"github.com/polytrace/polytrace/tracing"
 )
 
-func mux(routes []mwtest.Route) *http.ServeMux {
+func mux(routes []httpkittest.Route) *http.ServeMux {
 	m := http.NewServeMux()
 	for _, r := range routes {
 		m.HandleFunc(r.Method+" "+r.Path, r.Handler)
@@ -24,20 +24,20 @@ func mux(routes []mwtest.Route) *http.ServeMux {
 	return m
 }
 
-var muxAdapter = mwtest.Adapter{
-	New: func(routes []mwtest.Route, opts ...tracehttp.Option) http.Handler {
+var muxAdapter = httpkittest.Adapter{
+	New: func(routes []httpkittest.Route, opts ...tracehttp.Option) http.Handler {
 		return tracehttp.Handler(mux(routes), opts...)
 	},
-	Bare:  func(routes []mwtest.Route) http.Handler { return mux(routes) },
+	Bare:  func(routes []httpkittest.Route) http.Handler { return mux(routes) },
 	Route: func(p string) string { return p },
 }
 
-func TestServer(t *testing.T) { mwtest.RunServerSuite(t, muxAdapter) }
+func TestServer(t *testing.T) { httpkittest.RunServerSuite(t, muxAdapter) }
 
 // A handler registered on a mux, rather than the mux, is wrapped: the
 // pattern is already known when the span starts.
 func TestHandlerInsideMux(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
+	httpkittest.Each(t, func(t *testing.T, e *httpkittest.Env) {
 		m := http.NewServeMux()
 		var nameAtStart string
 		m.Handle("GET example.com/calendar/{day}", tracehttp.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,8 +51,8 @@ func TestHandlerInsideMux(t *testing.T) {
 		if spans[0].Name != "GET /calendar/{day}" || nameAtStart == "" {
 			t.Errorf("name %q, want GET /calendar/{day} (host and method stripped)", spans[0].Name)
 		}
-		e.WantAttr(t, spans[0], httptrace.KeyRoute, tracing.StringValue("/calendar/{day}"))
-		e.WantAttr(t, spans[0], httptrace.KeyServerAddress, tracing.StringValue("example.com"))
+		e.WantAttr(t, spans[0], httpkit.KeyRoute, tracing.StringValue("/calendar/{day}"))
+		e.WantAttr(t, spans[0], httpkit.KeyServerAddress, tracing.StringValue("example.com"))
 		if spans[1].Name != "GET /" {
 			t.Errorf("catch-all named %q, want GET /", spans[1].Name)
 		}
@@ -108,14 +108,14 @@ func TestWriterKeepsExactlyTheInterfaces(t *testing.T) {
 }
 
 func tracingRecorder(t *testing.T) *tracing.Tracer {
-	h := mwtest.RecorderHarness(t)
+	h := httpkittest.RecorderHarness(t)
 	return tracing.New(h.Backend)
 }
 
 // The wrapper counts bytes however they are written, and the first write
 // or flush implies 200.
 func TestWriterCountsEveryWritePath(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
+	httpkittest.Each(t, func(t *testing.T, e *httpkittest.Env) {
 		h := tracehttp.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.(http.Flusher).Flush()
 			_, _ = w.Write([]byte("ab"))
@@ -123,37 +123,37 @@ func TestWriterCountsEveryWritePath(t *testing.T) {
 			_, _ = w.(io.ReaderFrom).ReadFrom(strings.NewReader("fghi"))
 			w.WriteHeader(http.StatusTeapot) // too late: not the status
 		}), tracehttp.WithTracer(e.Tracer))
-		s := mwtest.StartServer(t, h)
+		s := httpkittest.StartServer(t, h)
 		resp, body := s.Do(t, "GET", "/", nil)
 		if resp.StatusCode != 200 || body != "abcdefghi" {
 			t.Fatalf("got %d %q", resp.StatusCode, body)
 		}
 		sp := e.SpansExactly(t, 1)[0]
-		e.WantAttr(t, sp, httptrace.KeyStatusCode, tracing.Int64Value(200))
-		e.WantAttr(t, sp, httptrace.KeyRespBodySize, tracing.Int64Value(9))
+		e.WantAttr(t, sp, httpkit.KeyStatusCode, tracing.Int64Value(200))
+		e.WantAttr(t, sp, httpkit.KeyRespBodySize, tracing.Int64Value(9))
 	})
 }
 
 // Informational responses pass through and do not count as the status.
 func TestInformationalStatus(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
+	httpkittest.Each(t, func(t *testing.T, e *httpkittest.Env) {
 		h := tracehttp.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Link", "</style.css>; rel=preload")
 			w.WriteHeader(http.StatusEarlyHints)
 			w.WriteHeader(http.StatusAccepted)
 		}), tracehttp.WithTracer(e.Tracer))
-		s := mwtest.StartServer(t, h)
+		s := httpkittest.StartServer(t, h)
 		if resp, _ := s.Do(t, "GET", "/", nil); resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
-		e.WantAttr(t, e.SpansExactly(t, 1)[0], httptrace.KeyStatusCode, tracing.Int64Value(202))
+		e.WantAttr(t, e.SpansExactly(t, 1)[0], httpkit.KeyStatusCode, tracing.Int64Value(202))
 	})
 }
 
 func TestMiddlewareForm(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
+	httpkittest.Each(t, func(t *testing.T, e *httpkittest.Env) {
 		mw := tracehttp.Middleware(tracehttp.WithTracer(e.Tracer))
-		h := mw(mux([]mwtest.Route{{Method: "GET", Path: "/x/{id}", Handler: mwtest.NoteHandler}}))
+		h := mw(mux([]httpkittest.Route{{Method: "GET", Path: "/x/{id}", Handler: httpkittest.NoteHandler}}))
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest("GET", "/x/1", nil))
 		if w.Code != 200 || !bytes.Equal(w.Body.Bytes(), []byte("note")) {

@@ -3,7 +3,7 @@ package tracehttp
 import (
 	"net/http"
 
-	"github.com/polytrace/polytrace/middleware/internal/httptrace"
+	"github.com/polytrace/polytrace/middleware/httpkit"
 	"github.com/polytrace/polytrace/tracing"
 )
 
@@ -23,7 +23,7 @@ func Transport(rt http.RoundTripper, opts ...Option) http.RoundTripper {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	return &transport{base: rt, c: httptrace.NewClient(opts)}
+	return &transport{base: rt, c: httpkit.NewClient(opts)}
 }
 
 // WrapClient returns a copy of c (http.DefaultClient if nil) whose
@@ -39,7 +39,7 @@ func WrapClient(c *http.Client, opts ...Option) *http.Client {
 
 type transport struct {
 	base http.RoundTripper
-	c    *httptrace.Client
+	c    *httpkit.Client
 }
 
 // RoundTrip implements http.RoundTripper.

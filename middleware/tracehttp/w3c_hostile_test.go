@@ -3,35 +3,18 @@ package tracehttp_test
 import (
 	"testing"
 
-	"github.com/polytrace/polytrace/middleware/internal/mwtest"
+	"github.com/polytrace/polytrace/middleware/httpkit/httpkittest"
 )
 
 // TestW3CTraceContext sends the W3C Trace Context cases to a service on
-// every backend and checks what each exported and what the service sent
-// on to the next one.
+// the in-process backends and checks what each exported and what the
+// service sent on to the next one. The e2e module runs them, and the
+// Jaeger, Datadog and B3 cases, on the vendor backends.
 func TestW3CTraceContext(t *testing.T) {
-	mwtest.RunPropagation(t, muxAdapter, mwtest.Backends, mwtest.W3CCases())
+	httpkittest.RunPropagation(t, muxAdapter, httpkittest.Backends, httpkittest.W3CCases())
 }
 
 // TestW3CBaggage does the same with the W3C Baggage cases.
 func TestW3CBaggage(t *testing.T) {
-	mwtest.RunPropagation(t, muxAdapter, mwtest.Backends, mwtest.BaggageCases())
-}
-
-// TestJaegerPropagation: uber-trace-id and uberctx-* from hostile callers,
-// on the backends that read them.
-func TestJaegerPropagation(t *testing.T) {
-	mwtest.RunPropagation(t, muxAdapter, mwtest.Backends, mwtest.JaegerCases())
-}
-
-// TestDatadogPropagation: x-datadog-* from hostile callers, on the
-// backends that read them.
-func TestDatadogPropagation(t *testing.T) {
-	mwtest.RunPropagation(t, muxAdapter, mwtest.Backends, mwtest.DatadogCases())
-}
-
-// TestB3Propagation: B3 single and multiple headers, on the otel backend
-// configured for them by OTEL_PROPAGATORS.
-func TestB3Propagation(t *testing.T) {
-	mwtest.RunPropagation(t, muxAdapter, mwtest.B3Backends(), mwtest.B3Cases())
+	httpkittest.RunPropagation(t, muxAdapter, httpkittest.Backends, httpkittest.BaggageCases())
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	v2tracer "github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
-	v1tracer "gopkg.in/DataDog/dd-trace-go.v1/ddtrace/tracer"
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
@@ -40,8 +39,7 @@ func loop(b *testing.B, f func()) {
 // BenchmarkSpan compares, in one run and under the same running tracer,
 // a span started, given three attributes and ended through the facade
 // (impl=facade) with the same through dd-trace-go's v2 API (impl=ddv2,
-// which the backend drives) and its v1 API (impl=ddv1, which delegates to
-// v2). shape=root is a sampled root span; shape=nested a root and a child
+// which the backend drives; the v1 API delegates to it). shape=root is a sampled root span; shape=nested a root and a child
 // carrying the attributes. Compare with
 //
 //	go test -c -o dd.test
@@ -73,15 +71,6 @@ func BenchmarkSpan(b *testing.B) {
 			sp.Finish()
 		})
 	})
-	b.Run("shape=root/impl=ddv1", func(b *testing.B) {
-		loop(b, func() {
-			sp, _ := v1tracer.StartSpanFromContext(bg, "op")
-			sp.SetTag("http.route", benchRoute)
-			sp.SetTag("note.count", benchCount)
-			sp.SetTag("cache.hit", benchHit)
-			sp.Finish()
-		})
-	})
 	b.Run("shape=nested/impl=facade", func(b *testing.B) {
 		loop(b, func() {
 			ctx, root := tr.Start(bg, "root")
@@ -95,17 +84,6 @@ func BenchmarkSpan(b *testing.B) {
 		loop(b, func() {
 			root, ctx := v2tracer.StartSpanFromContext(bg, "root")
 			sp, _ := v2tracer.StartSpanFromContext(ctx, "op")
-			sp.SetTag("http.route", benchRoute)
-			sp.SetTag("note.count", benchCount)
-			sp.SetTag("cache.hit", benchHit)
-			sp.Finish()
-			root.Finish()
-		})
-	})
-	b.Run("shape=nested/impl=ddv1", func(b *testing.B) {
-		loop(b, func() {
-			root, ctx := v1tracer.StartSpanFromContext(bg, "root")
-			sp, _ := v1tracer.StartSpanFromContext(ctx, "op")
 			sp.SetTag("http.route", benchRoute)
 			sp.SetTag("note.count", benchCount)
 			sp.SetTag("cache.hit", benchHit)

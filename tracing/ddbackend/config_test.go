@@ -125,7 +125,7 @@ func TestIdentityFallback(t *testing.T) {
 	_, sp := tracing.New(b).Start(bg(), "x")
 	sp.End()
 	shutdown(t, b)
-	s := spanNamed(t, a.Spans(), "x")
+	s := ddtest.SpanNamed(t, a.Spans(), "x")
 	if s.Service != "notes-otel" || s.Meta["env"] != "staging" || s.Meta["version"] != "2.0.0" {
 		t.Errorf("span service %q env %q version %q", s.Service, s.Meta["env"], s.Meta["version"])
 	}

@@ -32,38 +32,4 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// spanNamed returns the one span named name (by operation or facade name).
-func spanNamed(t *testing.T, spans []ddtest.Span, name string) ddtest.Span {
-	t.Helper()
-	var found []ddtest.Span
-	for _, s := range spans {
-		if s.Name == name || ddtest.FacadeName(s) == name {
-			found = append(found, s)
-		}
-	}
-	if len(found) != 1 {
-		var names []string
-		for _, s := range spans {
-			names = append(names, s.Name+"/"+s.Resource)
-		}
-		t.Fatalf("want one span named %q, got %d among %v", name, len(found), names)
-	}
-	return found[0]
-}
-
-// spanWithResource returns the one span whose resource is resource.
-func spanWithResource(t *testing.T, spans []ddtest.Span, resource string) ddtest.Span {
-	t.Helper()
-	var found []ddtest.Span
-	for _, s := range spans {
-		if s.Resource == resource {
-			found = append(found, s)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("want one span with resource %q, got %d", resource, len(found))
-	}
-	return found[0]
-}
-
 func bg() context.Context { return context.Background() }

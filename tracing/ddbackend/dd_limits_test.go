@@ -38,7 +38,7 @@ func TestDefaultLimits(t *testing.T) {
 	shutdown(t, b)
 	const n = 25000
 	want := tenMB[:n]
-	s := spanNamed(t, a.Spans(), "big")
+	s := ddtest.SpanNamed(t, a.Spans(), "big")
 	if s.Meta["big"] != want || s.Resource != want || s.Meta["error.message"] != want {
 		t.Errorf("sent %d bytes of tag, %d of resource, %d of error message; want the first %d",
 			len(s.Meta["big"]), len(s.Resource), len(s.Meta["error.message"]), n)
@@ -51,7 +51,7 @@ func TestDefaultLimits(t *testing.T) {
 	} else if body, _ := s.Events[0].Attributes["body"].(string); body != want {
 		t.Errorf("event attribute of %d bytes, want %d", len(body), n)
 	}
-	if m := spanNamed(t, a.Spans(), "status").Meta["error.message"]; m != want {
+	if m := ddtest.SpanNamed(t, a.Spans(), "status").Meta["error.message"]; m != want {
 		t.Errorf("status description of %d bytes, want %d", len(m), n)
 	}
 }
@@ -83,7 +83,7 @@ func TestLimitsFromEnvAndOptions(t *testing.T) {
 			}
 			sp.End()
 			shutdown(t, b)
-			s := spanNamed(t, a.Spans(), "limited")
+			s := ddtest.SpanNamed(t, a.Spans(), "limited")
 			var keys []string
 			for i := range 10 {
 				k := fmt.Sprintf("k%d", i)
@@ -121,7 +121,7 @@ func TestAttributeCountKeepsUpdates(t *testing.T) {
 	sp.SetAttrs(tracing.Int("done", 1000))
 	sp.End()
 	shutdown(t, b)
-	s := spanNamed(t, a.Spans(), "job")
+	s := ddtest.SpanNamed(t, a.Spans(), "job")
 	if s.Metrics["done"] != 1000 {
 		t.Errorf("done = %v, want the last update, 1000", s.Metrics["done"])
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log"
 
-	v1tracer "gopkg.in/DataDog/dd-trace-go.v1/ddtrace/tracer"
+	ddtracer "github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
@@ -57,7 +57,7 @@ func ExampleDDSpan() {
 	tracer := tracing.New(b)
 
 	ctx, parent := tracer.Start(context.Background(), "facade.parent")
-	child, _ := v1tracer.StartSpanFromContext(ctx, "dd.child") // dd-trace-go v1 API
+	child, _ := ddtracer.StartSpanFromContext(ctx, "dd.child") // dd-trace-go's own API
 	child.Finish()
 	parentID := ddbackend.DDSpan(parent).Context().SpanID()
 	parent.End()

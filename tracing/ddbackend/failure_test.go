@@ -207,7 +207,7 @@ func TestUnixSocketAgent(t *testing.T) {
 	_, sp := tracing.New(b).Start(context.Background(), "over-uds")
 	sp.End()
 	shutdown(t, b)
-	if s := spanNamed(t, a.Spans(), "over-uds"); s.Name != "over-uds" {
+	if s := ddtest.SpanNamed(t, a.Spans(), "over-uds"); s.Name != "over-uds" {
 		t.Error(s)
 	}
 	if a.Requests()["/info"] != 1 {

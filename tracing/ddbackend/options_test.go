@@ -36,7 +36,7 @@ func TestOptions(t *testing.T) {
 	_, q := tr.Start(bg(), "SELECT", tracing.WithKind(tracing.SpanKindClient), tracing.WithAttrs(tracing.String("db.system.name", "mysql")))
 	q.End()
 	shutdown(t, b)
-	s := spanNamed(t, a.Spans(), "mysql.query")
+	s := ddtest.SpanNamed(t, a.Spans(), "mysql.query")
 	if s.Service != "svc" || s.Meta["env"] != "from-code" || s.Meta["version"] != "9" {
 		t.Errorf("span service %q env %q version %q", s.Service, s.Meta["env"], s.Meta["version"])
 	}
@@ -61,7 +61,7 @@ func TestSchemaV1(t *testing.T) {
 	srv.End()
 	shutdown(t, b)
 	spans := a.Spans()
-	checkSpan(t, spanNamed(t, spans, "http.server.request"), ddtest.Span{Name: "http.server.request", Resource: "GET /x", Type: "web", Service: "notes"}, nil, nil)
-	checkSpan(t, spanNamed(t, spans, "http.client.request"), ddtest.Span{Name: "http.client.request", Resource: "GET", Type: "http", Service: "notes"}, nil, nil)
-	checkSpan(t, spanNamed(t, spans, "redis.query"), ddtest.Span{Name: "redis.query", Resource: "SELECT", Type: "redis", Service: "notes"}, nil, nil)
+	checkSpan(t, ddtest.SpanNamed(t, spans, "http.server.request"), ddtest.Span{Name: "http.server.request", Resource: "GET /x", Type: "web", Service: "notes"}, nil, nil)
+	checkSpan(t, ddtest.SpanNamed(t, spans, "http.client.request"), ddtest.Span{Name: "http.client.request", Resource: "GET", Type: "http", Service: "notes"}, nil, nil)
+	checkSpan(t, ddtest.SpanNamed(t, spans, "redis.query"), ddtest.Span{Name: "redis.query", Resource: "SELECT", Type: "redis", Service: "notes"}, nil, nil)
 }

@@ -111,7 +111,7 @@ func TestExtract(t *testing.T) {
 	}
 
 	shutdown(t, b)
-	s := spanNamed(t, a.Spans(), "server")
+	s := ddtest.SpanNamed(t, a.Spans(), "server")
 	if s.ParentID != 12345 || s.TraceID != tid.Low64() || s.TraceIDHigh != tid.High64() {
 		t.Errorf("wire: trace %x-%x parent %d", s.TraceIDHigh, s.TraceID, s.ParentID)
 	}
@@ -218,7 +218,7 @@ func TestPropagationAcrossInstances(t *testing.T) {
 	server.End()
 	shutdown(t, b2)
 
-	checkRemoteChild(t, spanNamed(t, a1.Spans(), "client-call"), spanNamed(t, a2.Spans(), "server-handle"))
+	checkRemoteChild(t, ddtest.SpanNamed(t, a1.Spans(), "client-call"), ddtest.SpanNamed(t, a2.Spans(), "server-handle"))
 }
 
 func checkRemoteChild(t *testing.T, client, server ddtest.Span) {
@@ -257,7 +257,7 @@ func TestCrossProcessPropagation(t *testing.T) {
 		t.Fatalf("child process: %v\n%s", err, out)
 	}
 	shutdown(t, b1)
-	checkRemoteChild(t, spanNamed(t, a1.Spans(), "client-call"), spanNamed(t, a2.Spans(), "server-handle"))
+	checkRemoteChild(t, ddtest.SpanNamed(t, a1.Spans(), "client-call"), ddtest.SpanNamed(t, a2.Spans(), "server-handle"))
 }
 
 // TestCrossProcessChild is the other process of TestCrossProcessPropagation.
@@ -308,7 +308,7 @@ func TestForeignParent(t *testing.T) {
 		sp.End()
 	}
 	shutdown(t, b)
-	s := spanNamed(t, a.Spans(), "child-of-foreign-01")
+	s := ddtest.SpanNamed(t, a.Spans(), "child-of-foreign-01")
 	if s.ParentID != 0x00f067aa0ba902b7 || s.TraceIDHigh != 0x4bf92f3577b34da6 || s.TraceID != 0xa3ce929d0e0e4736 {
 		t.Errorf("wire: trace %x-%x parent %x", s.TraceIDHigh, s.TraceID, s.ParentID)
 	}

@@ -76,7 +76,7 @@ func TestWireSeedTutorial(t *testing.T) {
 		t.Fatalf("the agent has %d spans when Shutdown returned, want 5", len(spans))
 	}
 
-	srv := spanNamed(t, spans, "GET /notes/{id}")
+	srv := ddtest.SpanNamed(t, spans, "GET /notes/{id}")
 	want := ddtest.Span{Name: "http.request", Resource: "GET /notes/{id}", Type: "web", Service: "notes"}
 	checkSpan(t, srv, want, map[string]string{
 		"span.kind": "server", "http.method": "GET", "http.route": "/notes/{id}", "http.status_code": "200",
@@ -100,13 +100,13 @@ func TestWireSeedTutorial(t *testing.T) {
 		t.Errorf("span id on the wire %d, want %d", srv.SpanID, ssc.SpanID().Uint64())
 	}
 
-	cl := spanNamed(t, spans, "GET /calendar")
+	cl := ddtest.SpanNamed(t, spans, "GET /calendar")
 	checkSpan(t, cl, ddtest.Span{Name: "http.request", Resource: "GET /calendar", Type: "http", Service: "notes"}, map[string]string{
 		"span.kind": "client", "http.method": "GET", "http.url": "http://calendar:9090/calendar", "http.status_code": "200",
 		"network.destination.name": "calendar",
 	}, map[string]float64{"network.destination.port": 9090, "http.response.content_length": 12})
 
-	db := spanNamed(t, spans, "sqlite.query")
+	db := ddtest.SpanNamed(t, spans, "sqlite.query")
 	checkSpan(t, db, ddtest.Span{Name: "sqlite.query", Resource: "SELECT id, description FROM notes WHERE id = ?", Type: "sql", Service: "db"},
 		map[string]string{"span.kind": "client", "db.system": "sqlite", "db.operation.name": "SELECT", "db.collection.name": "notes"},
 		map[string]float64{"_dd.top_level": 1})
@@ -114,7 +114,7 @@ func TestWireSeedTutorial(t *testing.T) {
 		t.Error("the query is kept as a tag besides being the resource")
 	}
 
-	h := spanNamed(t, spans, "noteshelper.format")
+	h := ddtest.SpanNamed(t, spans, "noteshelper.format")
 	checkSpan(t, h, ddtest.Span{Name: "noteshelper.format", Resource: "noteshelper.format", Type: "custom", Service: "noteshelper"},
 		map[string]string{"_dd.base_service": "notes"}, map[string]float64{"note.length": 17, "_dd.top_level": 1})
 	// dd-trace-go's own custom spans carry no span.kind; ours say
@@ -133,7 +133,7 @@ func TestWireSeedTutorial(t *testing.T) {
 		t.Error("client span of the same service marked top-level")
 	}
 
-	f := spanNamed(t, spans, "PUT /notes/{id}")
+	f := ddtest.SpanNamed(t, spans, "PUT /notes/{id}")
 	if f.Error != 1 || f.Meta["error.message"] != "database is locked" || f.Meta["error.type"] != "500" ||
 		!strings.Contains(f.Meta["error.stack"], "TestWireSeedTutorial") || f.Meta["http.status_code"] != "500" {
 		t.Errorf("failed request: error=%d meta=%v", f.Error, f.Meta)
@@ -199,14 +199,14 @@ func TestWireLateChanges(t *testing.T) {
 	shutdown(t, b)
 	spans := a.Spans()
 
-	checkSpan(t, spanNamed(t, spans, "GET /notes/{id}"), ddtest.Span{Name: "http.request", Resource: "GET /notes/{id}", Type: "web", Service: "notes"}, nil, nil)
-	checkSpan(t, spanNamed(t, spans, "second"), ddtest.Span{Name: "second", Resource: "pinned", Service: "notes"}, nil, nil)
-	l := spanNamed(t, spans, "renamed-late")
+	checkSpan(t, ddtest.SpanNamed(t, spans, "GET /notes/{id}"), ddtest.Span{Name: "http.request", Resource: "GET /notes/{id}", Type: "web", Service: "notes"}, nil, nil)
+	checkSpan(t, ddtest.SpanNamed(t, spans, "second"), ddtest.Span{Name: "second", Resource: "pinned", Service: "notes"}, nil, nil)
+	l := ddtest.SpanNamed(t, spans, "renamed-late")
 	checkSpan(t, l, ddtest.Span{Name: "renamed-late", Resource: "GET /calendar", Type: "http", Service: "calendar-client"}, nil,
 		map[string]float64{"_dd.top_level": 1})
-	checkSpan(t, spanNamed(t, spans, "GET /calendar"), ddtest.Span{Name: "http.request", Resource: "GET /calendar", Type: "http", Service: "notes"},
+	checkSpan(t, ddtest.SpanNamed(t, spans, "GET /calendar"), ddtest.Span{Name: "http.request", Resource: "GET /calendar", Type: "http", Service: "notes"},
 		map[string]string{"span.kind": "client", "http.method": "GET"}, nil)
-	checkSpan(t, spanNamed(t, spans, "postgresql.query"), ddtest.Span{Name: "postgresql.query", Resource: "SELECT 1", Type: "sql", Service: "postgresql.db"},
+	checkSpan(t, ddtest.SpanNamed(t, spans, "postgresql.query"), ddtest.Span{Name: "postgresql.query", Resource: "SELECT 1", Type: "sql", Service: "postgresql.db"},
 		map[string]string{"db.system": "postgresql"}, map[string]float64{"_dd.top_level": 1})
 }
 
@@ -223,7 +223,7 @@ func TestWireAttributeTypes(t *testing.T) {
 	))
 	sp.End()
 	shutdown(t, b)
-	s := spanNamed(t, a.Spans(), "types")
+	s := ddtest.SpanNamed(t, a.Spans(), "types")
 	checkSpan(t, s, ddtest.Span{Name: "types", Resource: "types", Service: s.Service},
 		map[string]string{"s": "v", "b": "true", "big": strconv.FormatInt(1<<60, 10), "ss.0": "x", "ss.1": "y"},
 		map[string]float64{"i": -3, "f": 0.25, "is.0": 4, "is.1": 5})
@@ -243,7 +243,7 @@ func TestWireEventsAsTags(t *testing.T) {
 	sp.AddEventAt(at, "validated", tracing.Int("items", 3), tracing.StringSlice("by", []string{"schema"}))
 	sp.End()
 	shutdown(t, b)
-	s := spanNamed(t, a.Spans(), "evented")
+	s := ddtest.SpanNamed(t, a.Spans(), "evented")
 	if _, ok := s.Meta["events"]; !ok || len(s.Events) != 1 {
 		t.Fatalf("events tag %q, decoded %v", s.Meta["events"], s.Events)
 	}
@@ -274,7 +274,7 @@ func TestWireLinksAndSampling(t *testing.T) {
 	dropped.End()
 	shutdown(t, b)
 	spans := a.Spans()
-	k := spanNamed(t, spans, "kept")
+	k := ddtest.SpanNamed(t, spans, "kept")
 	if len(k.Links) != 1 {
 		t.Fatalf("links %+v", k.Links)
 	}
@@ -286,7 +286,7 @@ func TestWireLinksAndSampling(t *testing.T) {
 	if p := k.Metrics["_sampling_priority_v1"]; p != 2 {
 		t.Errorf("manual.keep: priority %v, want 2 (user keep)", p)
 	}
-	if p := spanNamed(t, spans, "dropped").Metrics["_sampling_priority_v1"]; p != -1 {
+	if p := ddtest.SpanNamed(t, spans, "dropped").Metrics["_sampling_priority_v1"]; p != -1 {
 		t.Errorf("manual.drop: priority %v, want -1 (user reject)", p)
 	}
 }
@@ -303,7 +303,7 @@ func TestWireSampleRate(t *testing.T) {
 	}
 	sp.End()
 	shutdown(t, b)
-	if p := spanNamed(t, a.Spans(), "unsampled").Metrics["_sampling_priority_v1"]; p > 0 {
+	if p := ddtest.SpanNamed(t, a.Spans(), "unsampled").Metrics["_sampling_priority_v1"]; p > 0 {
 		t.Errorf("priority %v at rate 0", p)
 	}
 }

@@ -8,9 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/uber/jaeger-lib/metrics/metricstest"
-	jprom "github.com/uber/jaeger-lib/metrics/prometheus"
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend"
@@ -177,37 +175,5 @@ func TestLoggerAndMetrics(t *testing.T) {
 	counters, _ := mf.Snapshot()
 	if counters["jaeger.tracer.started_spans|sampled=y"] != 1 || counters["jaeger.tracer.reporter_spans|result=ok"] != 1 {
 		t.Errorf("metrics %v", counters)
-	}
-}
-
-// TestPrometheusMetrics: the seed service's Prometheus metrics keep
-// working through jaeger-lib's Prometheus factory (jaeger_tracer_*).
-func TestPrometheusMetrics(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	b, _ := newAgentBackend(t, nil, jaegerbackend.WithMetricsFactory(jprom.New(jprom.WithRegisterer(reg))))
-	tr := tracing.New(b)
-	_, sp := tr.Start(context.Background(), "counted")
-	sp.End()
-	if err := tr.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]float64{}
-	for _, f := range families {
-		for _, m := range f.GetMetric() {
-			if c := m.GetCounter(); c != nil {
-				labels := ""
-				for _, l := range m.GetLabel() {
-					labels += "," + l.GetName() + "=" + l.GetValue()
-				}
-				got[f.GetName()+labels] += c.GetValue()
-			}
-		}
-	}
-	if got["jaeger_tracer_started_spans_total,sampled=y"] != 1 || got["jaeger_tracer_reporter_spans_total,result=ok"] != 1 {
-		t.Errorf("prometheus counters %v", got)
 	}
 }

@@ -242,3 +242,39 @@ func all[T any](s []T, f func(int, T) bool) bool {
 	}
 	return true
 }
+
+// SpanNamed returns the one span named name (by operation or facade
+// name), failing t unless there is exactly one.
+func SpanNamed(t testing.TB, spans []Span, name string) Span {
+	t.Helper()
+	var found []Span
+	for _, s := range spans {
+		if s.Name == name || FacadeName(s) == name {
+			found = append(found, s)
+		}
+	}
+	if len(found) != 1 {
+		var names []string
+		for _, s := range spans {
+			names = append(names, s.Name+"/"+s.Resource)
+		}
+		t.Fatalf("want one span named %q, got %d among %v", name, len(found), names)
+	}
+	return found[0]
+}
+
+// SpanWithResource returns the one span whose resource is resource,
+// failing t unless there is exactly one.
+func SpanWithResource(t testing.TB, spans []Span, resource string) Span {
+	t.Helper()
+	var found []Span
+	for _, s := range spans {
+		if s.Resource == resource {
+			found = append(found, s)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one span with resource %q, got %d", resource, len(found))
+	}
+	return found[0]
+}

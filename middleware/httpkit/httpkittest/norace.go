@@ -1,0 +1,5 @@
+//go:build !race
+
+package httpkittest
+
+const raceEnabled = false

@@ -50,10 +50,12 @@ type Backend struct {
 	tr *agentTransport
 
 	closed  atomic.Bool
-	drained atomic.Bool   // dd-trace-go's Stop returned: every upload finished
-	ended   atomic.Uint64 // spans ended and handed to dd-trace-go (sampled out aside)
-	late    atomic.Uint64 // spans ended after Shutdown began
-	flushMu sync.RWMutex  // ForceFlush (read) vs Stop (write): dd's Flush blocks forever after Stop
+	drained atomic.Bool // dd-trace-go's Stop returned: every upload finished
+	// counts: Ended the spans ended and handed to dd-trace-go (sampled
+	// out aside), dropped DropAfterShutdown those ended after Shutdown
+	// began; the transport counts uploads.
+	counts  backendkit.Counters
+	flushMu sync.RWMutex // ForceFlush (read) vs Stop (write): dd's Flush blocks forever after Stop
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -95,7 +97,8 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 	} else {
 		base = defaultTransport(st.agentURL, st.timeout)
 	}
-	b := &Backend{s: st, tr: newAgentTransport(base), stopped: make(chan struct{})}
+	b := &Backend{s: st, stopped: make(chan struct{})}
+	b.tr = newAgentTransport(base, &b.counts)
 	client.Transport = b.tr
 	client.Timeout = st.timeout
 	b.httpOp, b.clientOp = "http.request", "http.request"
@@ -256,12 +259,8 @@ func (b *Backend) Summary() tracing.Summary {
 // lower bound when dd-trace-go's own API adds spans to the uploads.
 func (b *Backend) Stats() tracing.Stats {
 	drained := b.drained.Load()
-	st := tracing.Stats{
-		Ended:    b.ended.Load(),
-		Exported: b.tr.exported.Load(),
-		Dropped:  b.tr.failed.Load() + b.late.Load(),
-	}
-	if done := st.Exported + b.tr.failed.Load(); drained && st.Ended > done {
+	st := b.counts.Stats()
+	if done := st.Exported + b.counts.Dropped(backendkit.DropExportFailed); drained && st.Ended > done {
 		st.Dropped += st.Ended - done
 	}
 	return st

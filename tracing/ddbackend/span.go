@@ -546,12 +546,12 @@ func (n *span) End(t time.Time) {
 	}
 	switch {
 	case n.b.closed.Load():
-		n.b.late.Add(1)
+		n.b.counts.AddDropped(backendkit.DropAfterShutdown, 1)
 	case sampledOut(n.dd):
 		// Dropped by sampling, not lost: the transport does not count
 		// such spans either.
 	default:
-		n.b.ended.Add(1)
+		n.b.counts.AddEnded(1)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/polytrace/polytrace/tracing/backendkit"
 	"github.com/tinylib/msgp/msgp"
 )
 
@@ -37,12 +38,13 @@ type agentTransport struct {
 	inflight int           // trace uploads under way
 	changed  chan struct{} // closed and replaced when inflight changes
 
-	exported atomic.Uint64 // spans in uploads the agent accepted
-	failed   atomic.Uint64 // spans in uploads that failed
+	// counts gets the spans in uploads the agent accepted (exported)
+	// and in those that failed (dropped, DropExportFailed).
+	counts *backendkit.Counters
 }
 
-func newAgentTransport(base http.RoundTripper) *agentTransport {
-	t := &agentTransport{base: base, changed: make(chan struct{})}
+func newAgentTransport(base http.RoundTripper, counts *backendkit.Counters) *agentTransport {
+	t := &agentTransport{base: base, changed: make(chan struct{}), counts: counts}
 	t.life, t.cancel = context.WithCancelCause(context.Background())
 	return t
 }
@@ -96,9 +98,9 @@ func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if traces {
 		if err == nil && resp.StatusCode < 300 {
-			t.exported.Add(spans)
+			t.counts.AddExported(spans)
 		} else {
-			t.failed.Add(spans)
+			t.counts.AddDropped(backendkit.DropExportFailed, spans)
 		}
 	}
 	if err != nil {

@@ -38,7 +38,7 @@ type Backend struct {
 	injectJaeger bool
 	injectW3C    bool
 
-	counts  counts
+	counts  backendkit.Counters
 	lim     limits
 	sender  *sender // nil with WithReporter
 	rt      *boundRT
@@ -97,7 +97,7 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 	if factory == nil {
 		factory = metrics.NullFactory
 	}
-	m := jaeger.NewMetrics(countingFactory{base: factory, dropped: &b.counts.queueDropped}, nil)
+	m := jaeger.NewMetrics(countingFactory{base: factory, dropped: &b.counts}, nil)
 	b.native = jaeger.NewHTTPHeaderPropagator(b.headers, *m)
 	b.codecHTTP = &codec{native: b.native, headers: b.headers, jaeger: b.injectJaeger, w3c: b.injectW3C}
 	if cfg.Disabled {
@@ -405,10 +405,10 @@ func (b *Backend) ForceFlush(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	target := b.counts.ended.Load()
+	target := b.counts.Ended()
 	wait := 100 * time.Microsecond
 	var timer *time.Timer
-	for b.sender.appended.Load()+b.counts.queueDropped.Load() < target {
+	for b.sender.appended.Load()+b.counts.Dropped(backendkit.DropQueueFull) < target {
 		if timer == nil {
 			timer = time.NewTimer(wait)
 			defer timer.Stop()
@@ -435,15 +435,13 @@ func (b *Backend) ForceFlush(ctx context.Context) error {
 // large for one UDP packet, failed to send, ended after Shutdown, or still
 // queued when Shutdown gave up.
 func (b *Backend) Stats() tracing.Stats {
-	c := &b.counts
-	s := tracing.Stats{Ended: c.ended.Load(), Exported: c.exported.Load()}
-	lost := c.failed.Load() + c.queueDropped.Load()
+	s := b.counts.Stats()
 	if b.sender != nil && b.drained.Load() {
-		if accounted := s.Exported + lost; s.Ended > accounted {
-			lost += s.Ended - accounted
+		// Spans still queued when Shutdown gave up.
+		if accounted := s.Exported + s.Dropped - b.counts.Dropped(backendkit.DropAfterShutdown); s.Ended > accounted {
+			s.Dropped += s.Ended - accounted
 		}
 	}
-	s.Dropped = lost + c.late.Load()
 	return s
 }
 

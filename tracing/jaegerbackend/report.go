@@ -9,18 +9,17 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/polytrace/polytrace/tracing/backendkit"
 	"github.com/uber/jaeger-client-go"
 	"github.com/uber/jaeger-lib/metrics"
 )
 
-// counts are the backend's span counts (see Stats).
-type counts struct {
-	ended        atomic.Uint64 // sampled spans handed to the reporter
-	exported     atomic.Uint64 // spans the transport sent without error
-	failed       atomic.Uint64 // spans the transport could not send (too large, network error)
-	queueDropped atomic.Uint64 // spans the reporter dropped because its queue was full
-	late         atomic.Uint64 // spans that ended after Shutdown
-}
+// The backend's span counts (see Stats) are a backendkit.Counters: Ended
+// the sampled spans handed to the reporter, Exported those the transport
+// sent without error, and dropped: DropExportFailed what the transport
+// could not send (too large, network error), DropQueueFull what the
+// reporter dropped because its queue was full, DropAfterShutdown the spans
+// that ended after Shutdown.
 
 // countingReporter counts the spans handed to the reporter and drops
 // (counting them) those that end after Shutdown, which jaeger-client-go's
@@ -32,10 +31,10 @@ type countingReporter struct {
 
 func (r *countingReporter) Report(s *jaeger.Span) {
 	if r.b.stopped.Load() {
-		r.b.counts.late.Add(1)
+		r.b.counts.AddDropped(backendkit.DropAfterShutdown, 1)
 		return
 	}
-	r.b.counts.ended.Add(1)
+	r.b.counts.AddEnded(1)
 	r.next.Report(s)
 }
 
@@ -47,12 +46,12 @@ func (r *countingReporter) Close() { r.next.Close() }
 // (jaeger-client-go's reporter has no flush of its own).
 type sender struct {
 	next     jaeger.Transport
-	c        *counts
+	c        *backendkit.Counters
 	sem      chan struct{} // a lock that ForceFlush can give up on
 	appended atomic.Uint64 // spans the reporter took off its queue
 }
 
-func newSender(next jaeger.Transport, c *counts) *sender {
+func newSender(next jaeger.Transport, c *backendkit.Counters) *sender {
 	s := &sender{next: next, c: c, sem: make(chan struct{}, 1)}
 	// The UDP transport reports the reporter's queue drops to the agent
 	// (ClientStats.FullQueueDroppedSpans) through an interface of an
@@ -69,18 +68,20 @@ func newSender(next jaeger.Transport, c *counts) *sender {
 }
 
 // queueStats implements jaeger-client-go's internal reporterstats.ReporterStats.
-type queueStats struct{ c *counts }
+type queueStats struct{ c *backendkit.Counters }
 
-func (q queueStats) SpansDroppedFromQueue() int64 { return int64(q.c.queueDropped.Load()) }
+func (q queueStats) SpansDroppedFromQueue() int64 {
+	return int64(q.c.Dropped(backendkit.DropQueueFull))
+}
 
 func (s *sender) account(n int, err error) {
 	if n <= 0 {
 		return
 	}
 	if err != nil {
-		s.c.failed.Add(uint64(n))
+		s.c.AddDropped(backendkit.DropExportFailed, uint64(n))
 	} else {
-		s.c.exported.Add(uint64(n))
+		s.c.AddExported(uint64(n))
 	}
 }
 
@@ -131,7 +132,7 @@ func (s *sender) Close() error { return s.next.Close() }
 type countingFactory struct {
 	base    metrics.Factory
 	path    string
-	dropped *atomic.Uint64
+	dropped *backendkit.Counters // counts the reporter's queue drops
 }
 
 // tracerNamespace is where jaeger.NewMetrics creates the tracer's metrics.
@@ -161,12 +162,12 @@ func (f countingFactory) Namespace(s metrics.NSOptions) metrics.Factory {
 
 type droppedCounter struct {
 	metrics.Counter
-	n *atomic.Uint64
+	c *backendkit.Counters
 }
 
 func (c droppedCounter) Inc(delta int64) {
 	if delta > 0 {
-		c.n.Add(uint64(delta))
+		c.c.AddDropped(backendkit.DropQueueFull, uint64(delta))
 	}
 	c.Counter.Inc(delta)
 }

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // exporterPlan is a validated choice of exporter, made before anything is
@@ -170,10 +171,11 @@ func otlpURL(proto Protocol, endpoint string, perSignal bool, oe otlpEnv, fromCo
 // stats counts spans for tracing.StatsReporter, from a span processor in
 // front of the batch processor and an exporter behind it.
 type stats struct {
-	ended    atomic.Uint64 // sampled spans handed to the batch processor
-	exported atomic.Uint64 // spans in exports that succeeded
-	failed   atomic.Uint64 // spans in exports that failed
-	late     atomic.Uint64 // spans ended after Shutdown
+	// Ended: sampled spans handed to the batch processor; Exported:
+	// spans in exports that succeeded; dropped: DropExportFailed the
+	// spans in exports that failed, DropAfterShutdown those ended after
+	// Shutdown.
+	backendkit.Counters
 	// lost is a lower bound of the spans the batch processor dropped
 	// (queue full) without telling, settled after each ForceFlush; once
 	// the processor has drained (drained), ended-exported-failed is exact.
@@ -184,7 +186,7 @@ type stats struct {
 // settle updates lost after a successful flush that began when ended
 // spans had ended: all of them have been exported, failed, or dropped.
 func (s *stats) settle(ended uint64) {
-	done := s.exported.Load() + s.failed.Load()
+	done := s.Exported() + s.Dropped(backendkit.DropExportFailed)
 	if ended <= done {
 		return
 	}
@@ -207,7 +209,7 @@ func (s *stats) settle(ended uint64) {
 func (b *Backend) Stats() tracing.Stats {
 	s := &b.stats
 	drained := s.drained.Load()
-	ended, exported, failed := s.ended.Load(), s.exported.Load(), s.failed.Load()
+	ended, exported, failed := s.Ended(), s.Exported(), s.Dropped(backendkit.DropExportFailed)
 	// Spans neither exported nor failed are queued, being exported, or
 	// were dropped from the full queue: lost is a lower bound of the
 	// latter while the processor runs, and all of them once it has
@@ -220,7 +222,7 @@ func (b *Backend) Stats() tracing.Stats {
 	if drained {
 		lost = unaccounted
 	}
-	return tracing.Stats{Ended: ended, Exported: exported, Dropped: failed + lost + s.late.Load()}
+	return tracing.Stats{Ended: ended, Exported: exported, Dropped: failed + lost + s.Dropped(backendkit.DropAfterShutdown)}
 }
 
 // noteEnd counts a span about to end outside the counting processor: with
@@ -230,9 +232,9 @@ func (b *Backend) noteEnd(os trace.Span) {
 		return
 	}
 	if b.owned {
-		b.stats.late.Add(1)
+		b.stats.AddDropped(backendkit.DropAfterShutdown, 1)
 	} else {
-		b.stats.ended.Add(1)
+		b.stats.AddEnded(1)
 	}
 }
 
@@ -244,7 +246,7 @@ type countingProcessor struct {
 
 func (p *countingProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if s.SpanContext().IsSampled() {
-		p.st.ended.Add(1)
+		p.st.AddEnded(1)
 	}
 	p.SpanProcessor.OnEnd(s)
 }
@@ -267,9 +269,9 @@ func (e *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.Rea
 	unhook()
 	cancel()
 	if err != nil {
-		e.st.failed.Add(uint64(len(spans)))
+		e.st.AddDropped(backendkit.DropExportFailed, uint64(len(spans)))
 	} else {
-		e.st.exported.Add(uint64(len(spans)))
+		e.st.AddExported(uint64(len(spans)))
 	}
 	return err
 }

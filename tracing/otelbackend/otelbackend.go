@@ -239,7 +239,7 @@ func (b *Backend) ForceFlush(ctx context.Context) error {
 	if !b.owned {
 		return b.flushProvider(ctx)
 	}
-	ended := b.stats.ended.Load()
+	ended := b.stats.Ended()
 	err := b.sdk.ForceFlush(ctx)
 	// After Shutdown began the SDK's ForceFlush returns at once, with
 	// spans still being exported: it then proves nothing.

@@ -98,14 +98,6 @@ func (unsampledBackend) Shutdown(context.Context) error { return nil }
 //
 //	benchstat -col /impl
 func BenchmarkServer(b *testing.B) {
-	type fw struct {
-		name     string
-		build    func(mw func(http.Handler) http.Handler, gmw gin.HandlerFunc, emw echo.MiddlewareFunc) http.Handler
-		wrap     func(tr *tracing.Tracer) (func(http.Handler) http.Handler, gin.HandlerFunc, echo.MiddlewareFunc, bool)
-		otelName string
-		otel     func(b *testing.B) http.Handler
-		dd       func() http.Handler
-	}
 	mux := func(mw func(http.Handler) http.Handler) http.Handler {
 		m := http.NewServeMux()
 		m.HandleFunc("GET /notes/{id}", note)

@@ -61,7 +61,8 @@ func WrapResponseWriter(w http.ResponseWriter) (http.ResponseWriter, *ResponseSt
 	if _, ok := w.(io.ReaderFrom); ok {
 		k |= hasReadFrom
 	}
-	if _, ok := w.(http.CloseNotifier); ok { //nolint:staticcheck // kept for handlers that still use it
+	//lint:ignore SA1019 passed through for handlers that still use it, exactly when the underlying writer has it
+	if _, ok := w.(http.CloseNotifier); ok {
 		k |= hasCloseNotify
 	}
 	return rw.with(k), &rw.st
@@ -162,7 +163,8 @@ func (rw *responseWriter) readFrom(src io.Reader) (int64, error) {
 }
 
 func (rw *responseWriter) closeNotify() <-chan bool {
-	return rw.w.(http.CloseNotifier).CloseNotify() //nolint:staticcheck // kept for handlers that still use it
+	//lint:ignore SA1019 passed through for handlers that still use it
+	return rw.w.(http.CloseNotifier).CloseNotify()
 }
 
 // implicitHeader notes the 200 that net/http sends on the first write or

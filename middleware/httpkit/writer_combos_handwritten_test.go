@@ -68,7 +68,8 @@ func TestWrapperKeepsExactlyTheInterfaces(t *testing.T) {
 		check(hasPush, "Push", ok, func() { _ = p.Push("/x", nil) })
 		r, ok := w.(io.ReaderFrom)
 		check(hasReadFrom, "ReadFrom", ok, func() { _, _ = r.ReadFrom(strings.NewReader("body")) })
-		n, ok := w.(http.CloseNotifier) //nolint:staticcheck // what is checked
+		//lint:ignore SA1019 passing CloseNotifier through is what is checked
+		n, ok := w.(http.CloseNotifier)
 		check(hasCloseNotify, "CloseNotify", ok, func() { _ = n.CloseNotify() })
 		// Always present: WriteString, through the writer's Write.
 		b.calls = nil

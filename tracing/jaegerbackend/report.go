@@ -113,7 +113,7 @@ func (s *sender) flush(ctx context.Context, rt *boundRT) error {
 	defer func() { <-s.sem }()
 	if rt != nil {
 		rt.setCall(ctx)
-		defer rt.setCall(nil)
+		defer rt.clearCall()
 	}
 	n, err := s.next.Flush()
 	s.account(n, err)
@@ -185,9 +185,16 @@ type boundRT struct {
 	call context.Context
 }
 
+// setCall binds the requests made until clearCall to ctx as well.
 func (t *boundRT) setCall(ctx context.Context) {
 	t.mu.Lock()
 	t.call = ctx
+	t.mu.Unlock()
+}
+
+func (t *boundRT) clearCall() {
+	t.mu.Lock()
+	t.call = nil
 	t.mu.Unlock()
 }
 

@@ -78,15 +78,6 @@ func intVar(name string, min int) (value int, set bool, err error) {
 	return n, true, nil
 }
 
-// otlpVar returns the traces-specific OTLP variable if set, else the
-// generic one, with the name of the one used.
-func otlpVar(suffix string) (name, value string) {
-	if v := backendkit.Getenv(envOTLPTracesPrefix + suffix); v != "" {
-		return envOTLPTracesPrefix + suffix, v
-	}
-	return envOTLPPrefix + suffix, backendkit.Getenv(envOTLPPrefix + suffix)
-}
-
 // checkEndpoint validates an OTLP endpoint URL: the exporters ignore a
 // malformed one (and send to localhost instead).
 func checkEndpoint(name, v string) error {

@@ -55,18 +55,22 @@ func (s *span) pendingTag(key string, value any) {
 
 // ensure starts the facade span if it has not started. hookCtx is the
 // context of opentracing.ContextWithSpan when it is the caller, else nil.
-func (s *span) ensure(hookCtx context.Context) {
+func (s *span) ensure() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ensureLocked(hookCtx)
+	s.ensureLocked(hookContext{})
 }
 
-func (s *span) ensureLocked(hookCtx context.Context) {
+// hookContext is the context ContextWithSpanHook was called with, if the
+// span is being started from there (ctx is nil otherwise).
+type hookContext struct{ ctx context.Context }
+
+func (s *span) ensureLocked(hook hookContext) {
 	if s.started {
 		return
 	}
 	s.started = true
-	parent, links, fromHook := s.parent(hookCtx)
+	parent, links, fromHook := s.parent(hook.ctx)
 	opts := make([]tracing.StartOption, 0, 4)
 	opts = append(opts, tracing.WithStartTime(s.start), tracing.WithKind(s.kind))
 	if len(s.attrs) > 0 {
@@ -162,7 +166,7 @@ func (s *span) hook(ctx context.Context) context.Context {
 		if rc, ok := s.inheritedBaggage(ctx); ok {
 			ctx = rc
 		}
-		s.ensureLocked(ctx)
+		s.ensureLocked(hookContext{ctx})
 		if s.hooked {
 			return s.ctx
 		}
@@ -216,7 +220,7 @@ func (s *span) Finish() { s.FinishWithOptions(opentracing.FinishOptions{}) }
 // events at their timestamps, then the span ends at FinishTime (now if
 // zero).
 func (s *span) FinishWithOptions(opts opentracing.FinishOptions) {
-	s.ensure(nil)
+	s.ensure()
 	for _, lr := range opts.LogRecords {
 		s.logAt(lr.Timestamp, lr.Fields)
 	}
@@ -234,7 +238,7 @@ func (s *span) FinishWithOptions(opts opentracing.FinishOptions) {
 // Context implements opentracing.Span. The span context carries the
 // span's current baggage.
 func (s *span) Context() opentracing.SpanContext {
-	s.ensure(nil)
+	s.ensure()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return &spanContext{ctx: s.ctx, sc: s.fs.SpanContext()}
@@ -278,7 +282,7 @@ func (s *span) SetTag(key string, value any) opentracing.Span {
 
 // LogFields implements opentracing.Span (see logAt).
 func (s *span) LogFields(fields ...log.Field) {
-	s.ensure(nil)
+	s.ensure()
 	s.logAt(time.Time{}, fields)
 }
 
@@ -286,7 +290,7 @@ func (s *span) LogFields(fields ...log.Field) {
 func (s *span) LogKV(kv ...any) {
 	fields, err := log.InterleavedKVToFields(kv...)
 	if err != nil {
-		s.ensure(nil)
+		s.ensure()
 		s.fs.AddEvent("log", tracing.String(attrLogError, err.Error()))
 		return
 	}
@@ -296,7 +300,7 @@ func (s *span) LogKV(kv ...any) {
 // SetBaggageItem implements opentracing.Span with the facade's baggage. A
 // key that is not an HTTP token (which W3C baggage requires) is ignored.
 func (s *span) SetBaggageItem(key, value string) opentracing.Span {
-	s.ensure(nil)
+	s.ensure()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if nb, err := tracing.BaggageFromContext(s.ctx).With(key, value); err == nil {
@@ -307,7 +311,7 @@ func (s *span) SetBaggageItem(key, value string) opentracing.Span {
 
 // BaggageItem implements opentracing.Span.
 func (s *span) BaggageItem(key string) string {
-	s.ensure(nil)
+	s.ensure()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v, _ := tracing.BaggageFromContext(s.ctx).Get(key)
@@ -327,7 +331,7 @@ func (s *span) LogEventWithPayload(event string, payload any) {
 
 // Log implements the deprecated opentracing.Span method.
 func (s *span) Log(ld opentracing.LogData) {
-	s.ensure(nil)
+	s.ensure()
 	ts := ld.Timestamp
 	lr := ld.ToLogRecord()
 	s.logAt(ts, lr.Fields)

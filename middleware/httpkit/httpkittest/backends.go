@@ -133,9 +133,9 @@ func (e *Env) Spans(t testing.TB, want int) []tracingtest.SpanData {
 // ones, and fails the test unless there are exactly want.
 func (e *Env) SpansExactly(t testing.TB, want int) []tracingtest.SpanData {
 	t.Helper()
-	got := e.Spans(t, want)
+	e.Spans(t, want)
 	time.Sleep(20 * time.Millisecond)
-	got = e.Spans(t, want)
+	got := e.Spans(t, want)
 	if len(got) != want {
 		t.Fatalf("%s exported %d spans, want %d: %v", e.Name, len(got), want, Names(got))
 	}

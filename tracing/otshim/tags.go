@@ -3,7 +3,6 @@ package otshim
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/url"
 	"reflect"
@@ -81,83 +80,11 @@ func attr(key string, value any) (tracing.Attr, bool) {
 	return tracing.Attr{Key: k, Value: v}, true
 }
 
-// toValue converts a tag or log value to a facade value: strings, bools,
-// integers (unsigned ones above math.MaxInt64 as strings), floats and
-// slices of those keep their type; anything else is formatted with fmt
-// (which survives a panicking String or Error method).
+// toValue converts a tag or log value to a facade value (see
+// tracing.AnyValue); nil values are dropped.
 func toValue(value any) (tracing.Value, bool) {
-	switch x := value.(type) {
-	case nil:
-		return tracing.Value{}, false
-	case string:
-		return tracing.StringValue(x), true
-	case bool:
-		return tracing.BoolValue(x), true
-	case int:
-		return tracing.Int64Value(int64(x)), true
-	case int8:
-		return tracing.Int64Value(int64(x)), true
-	case int16:
-		return tracing.Int64Value(int64(x)), true
-	case int32:
-		return tracing.Int64Value(int64(x)), true
-	case int64:
-		return tracing.Int64Value(x), true
-	case uint:
-		return uintValue(uint64(x)), true
-	case uint8:
-		return tracing.Int64Value(int64(x)), true
-	case uint16:
-		return tracing.Int64Value(int64(x)), true
-	case uint32:
-		return tracing.Int64Value(int64(x)), true
-	case uint64:
-		return uintValue(x), true
-	case float32:
-		return tracing.Float64Value(float64(x)), true
-	case float64:
-		return tracing.Float64Value(x), true
-	case []string:
-		return tracing.StringSliceValue(x), true
-	case []int64:
-		return tracing.Int64SliceValue(x), true
-	case []float64:
-		return tracing.Float64SliceValue(x), true
-	case []bool:
-		return tracing.BoolSliceValue(x), true
-	case []byte:
-		return tracing.StringValue(string(x)), true
-	case time.Duration:
-		return tracing.StringValue(x.String()), true
-	case error, fmt.Stringer:
-		return tracing.StringValue(fmt.Sprint(x)), true
-	}
-	// Named types of basic kinds, such as ext.SpanKindEnum.
-	rv := reflect.ValueOf(value)
-	switch rv.Kind() {
-	case reflect.String:
-		return tracing.StringValue(rv.String()), true
-	case reflect.Bool:
-		return tracing.BoolValue(rv.Bool()), true
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return tracing.Int64Value(rv.Int()), true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return uintValue(rv.Uint()), true
-	case reflect.Float32, reflect.Float64:
-		return tracing.Float64Value(rv.Float()), true
-	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
-		if rv.IsNil() {
-			return tracing.Value{}, false
-		}
-	}
-	return tracing.StringValue(fmt.Sprint(value)), true
-}
-
-func uintValue(u uint64) tracing.Value {
-	if u > math.MaxInt64 {
-		return tracing.StringValue(fmt.Sprint(u))
-	}
-	return tracing.Int64Value(int64(u))
+	v := tracing.AnyValue(value)
+	return v, v.Kind() != tracing.KindEmpty
 }
 
 func isTrue(v any) bool {

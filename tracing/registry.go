@@ -143,6 +143,20 @@ func Open(ctx context.Context, name string, opts ...Option) (*Tracer, error) {
 }
 
 func open(ctx context.Context, name string, s Settings) (*Tracer, error) {
+	t, err := build(ctx, name, s)
+	switch {
+	case errors.Is(err, ErrUnknownBackend):
+		return nil, fmt.Errorf("tracing: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("tracing: backend %s: %w", normalizeName(name), err)
+	}
+	return t, nil
+}
+
+// build creates the backend registered under name. Its errors are the
+// factory's own (FromEnv and Open each add what they were asked), or an
+// unknown-backend error that says it all.
+func build(ctx context.Context, name string, s Settings) (*Tracer, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -151,17 +165,73 @@ func open(ctx context.Context, name string, s Settings) (*Tracer, error) {
 	f := registry[n]
 	registryMu.RUnlock()
 	if f == nil {
-		return nil, fmt.Errorf("tracing: %w %q; registered: %s (forgotten import? import _ %q registers every backend)",
-			ErrUnknownBackend, name, strings.Join(Backends(), ", "), "github.com/polytrace/polytrace/tracing/all")
+		names := Backends()
+		hint := ""
+		if near := closest(n, append(names, wellKnown...)); near != "" {
+			hint = fmt.Sprintf("; did you mean %q?", near)
+		}
+		return nil, fmt.Errorf("%w %q%s (registered: %s; forgotten import? import _ %q registers every backend)",
+			ErrUnknownBackend, name, hint, strings.Join(names, ", "), "github.com/polytrace/polytrace/tracing/all")
 	}
 	b, err := f(ctx, s)
 	if err != nil {
-		return nil, fmt.Errorf("tracing: backend %s: %w", n, err)
+		return nil, err
 	}
 	if b == nil {
-		return nil, fmt.Errorf("tracing: backend %s: factory returned no backend", n)
+		return nil, errors.New("its factory returned no backend")
 	}
 	return New(b), nil
+}
+
+// wellKnown are the names of the backends polytrace ships, suggested for a
+// misspelt name even when their package is not linked in (the error then
+// also says which import registers them).
+var wellKnown = []string{"otel", "datadog", "dd", "jaeger", "console", "none"}
+
+// closest returns the name in names nearest to n, if it is near enough to
+// be a typing error (at most a third of its letters wrong, and at most
+// two), or a name n is a prefix of ("open" for "opentelemetry" is not, but
+// "data" for "datadog" is).
+func closest(n string, names []string) string {
+	best, bestD := "", 3
+	for _, c := range names {
+		if len(n) >= 3 && strings.HasPrefix(c, n) {
+			return c
+		}
+		if d := editDistance(n, c); d < bestD && d*3 <= max(len(c), len(n)) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Damerau–Levenshtein distance (with adjacent
+// transpositions, as "otle" for "otel"), for short names.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 64
+	}
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 // EnvBackend is the environment variable FromEnv reads.
@@ -190,9 +260,12 @@ func FromEnv(ctx context.Context, opts ...Option) (*Tracer, error) {
 		}
 		return New(noopBackend{}), nil
 	}
-	t, err := open(ctx, name, s)
+	t, err := build(ctx, name, s)
+	if errors.Is(err, ErrUnknownBackend) {
+		return New(noopBackend{}), fmt.Errorf("tracing: %s: %w", EnvBackend, err)
+	}
 	if err != nil {
-		return New(noopBackend{}), fmt.Errorf("%s=%s: %w", EnvBackend, name, err)
+		return New(noopBackend{}), fmt.Errorf("tracing: %s=%s: %w", EnvBackend, normalizeName(name), err)
 	}
 	if w != nil {
 		fmt.Fprintln(w, t.Summary().String())

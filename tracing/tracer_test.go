@@ -457,3 +457,52 @@ func TestRangeKeys(t *testing.T) {
 		t.Errorf("RangeKeys over a HeaderCarrier allocated %v times", a)
 	}
 }
+
+func TestUnknownBackendSuggestsTheClosest(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"otle", `did you mean "otel"?`},
+		{"Jaegr", `did you mean "jaeger"?`},
+		{"datdog", `did you mean "datadog"?`},
+		{"data", `did you mean "datadog"?`},
+		{"consle", `did you mean "console"?`},
+		{"zipkin", ""},
+		{"x", ""},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			t.Setenv(EnvBackend, tc.in)
+			var buf bytes.Buffer
+			tr, err := FromEnv(context.Background(), WithSummary(&buf))
+			if err == nil || !errors.Is(err, ErrUnknownBackend) || tr == nil {
+				t.Fatalf("FromEnv(%q) = %v, want an unknown-backend error and a no-op tracer", tc.in, err)
+			}
+			msg := err.Error()
+			if tc.want != "" && !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q does not suggest: %s", msg, tc.want)
+			}
+			if tc.want == "" && strings.Contains(msg, "did you mean") {
+				t.Errorf("error %q suggests a name for %q, which is near none", msg, tc.in)
+			}
+			if strings.Count(msg, "tracing:") != 1 || !strings.HasPrefix(msg, "tracing: TRACING_BACKEND: unknown tracing backend") {
+				t.Errorf("error %q: want it to start once with %q", msg, "tracing: TRACING_BACKEND: unknown tracing backend")
+			}
+		})
+	}
+}
+
+func TestFactoryErrorsDoNotStutter(t *testing.T) {
+	name := testBackendName("test-failing")
+	Register(name, func(context.Context, Settings) (Backend, error) {
+		return nil, errors.New(`FAKE_RATE="2": want a number between 0 and 1`)
+	})
+	t.Setenv(EnvBackend, name)
+	_, err := FromEnv(context.Background(), WithoutSummary())
+	want := "tracing: TRACING_BACKEND=" + name + `: FAKE_RATE="2": want a number between 0 and 1`
+	if err == nil || err.Error() != want {
+		t.Errorf("FromEnv error %q, want %q", err, want)
+	}
+	_, err = Open(context.Background(), name)
+	want = "tracing: backend " + name + `: FAKE_RATE="2": want a number between 0 and 1`
+	if err == nil || err.Error() != want {
+		t.Errorf("Open error %q, want %q", err, want)
+	}
+}

@@ -2,9 +2,9 @@ package console
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -36,8 +36,31 @@ type config struct {
 	maxValueLen  *int
 	maxAttrs     *int
 	maxEvents    *int
+	width        int
+	verbose      *bool
 	now          func() time.Time
 }
+
+// DefaultWidth is the width, in columns, that trace trees are drawn to
+// when neither WithWidth nor the COLUMNS environment variable sets one.
+const DefaultWidth = 100
+
+// EnvVerbose is the environment variable that, set to a true value
+// ("1", "true"), makes the tree view show every attribute (see
+// WithVerbose).
+const EnvVerbose = "POLYTRACE_CONSOLE_VERBOSE"
+
+// WithWidth sets the width, in columns, that trace trees fit in (default:
+// COLUMNS from the environment, else DefaultWidth; at least 60). Span
+// lines show the most telling attributes first — the outcome, the
+// Datadog-style service, resource and type, then the application's own —
+// and say how many more there are; long names are shortened.
+func WithWidth(n int) Option { return func(c *config) { c.width = n } }
+
+// WithVerbose makes the tree view show every attribute of every span, on
+// lines of their own under the span, folded to the width (default: off,
+// or on when POLYTRACE_CONSOLE_VERBOSE is true).
+func WithVerbose(on bool) Option { return func(c *config) { c.verbose = &on } }
 
 // WithWriter sets where output goes (default os.Stderr).
 func WithWriter(w io.Writer) Option { return func(c *config) { c.w = w } }
@@ -80,6 +103,8 @@ func WithMaxAttributes(n int) Option { return func(c *config) { c.maxAttrs = &n 
 // OTEL_SPAN_EVENT_COUNT_LIMIT (default 128).
 func WithMaxEvents(n int) Option { return func(c *config) { c.maxEvents = &n } }
 
+func (c *config) verboseOn() bool { return c.verbose != nil && *c.verbose }
+
 // Backend is the console backend.
 type Backend struct {
 	*backendkit.MemoryBackend
@@ -118,6 +143,18 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 	}
 	if c.w == nil {
 		c.w = io.Discard
+	}
+	if c.width <= 0 {
+		if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+			c.width = n
+		} else {
+			c.width = DefaultWidth
+		}
+	}
+	c.width = max(c.width, 60)
+	if c.verbose == nil {
+		v, _ := backendkit.EnvBool(EnvVerbose, false)
+		c.verbose = &v
 	}
 	b := &Backend{
 		cfg:     c,
@@ -161,11 +198,7 @@ func isTerminal(w io.Writer) bool {
 
 func init() {
 	tracing.Register("console", func(_ context.Context, s tracing.Settings) (tracing.Backend, error) {
-		b, err := newBackend(s, backendkit.Options[Option](s))
-		if err != nil {
-			return nil, fmt.Errorf("console: %w", err)
-		}
-		return b, nil
+		return newBackend(s, backendkit.Options[Option](s))
 	})
 }
 

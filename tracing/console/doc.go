@@ -5,15 +5,23 @@
 //
 // It gathers the spans of each trace and, when nothing in the trace is
 // still running, writes the trace as an indented tree with each span's
-// kind, duration, a bar showing when it ran within the trace, its
-// attributes, events and errors:
+// kind, duration, a bar showing when it ran within the trace, its most
+// telling attributes, events and errors:
 //
 //	trace 5b8aa5a2d2c872e8321cf37308d69df2 · notes · 8.12ms · 4 spans · 1 error
-//	POST /notes           server    8.12ms ▕████████████████████████▏ http.request.method=POST http.response.status_code=201
-//	└─ CreateNote         internal  7.60ms ▕ ██████████████████████ ▏ note.id=3
-//	   ├─ INSERT notes    client   310µs   ▕ █                      ▏ service=db type=sql db.system.name=sqlite
-//	   └─ GET             client    6.90ms ▕  █████████████████████ ▏ type=http http.response.status_code=500
+//	POST /notes           server      8.12ms ▕██████████████▏ status=201 type=web +10
+//	└─ CreateNote         internal    7.60ms ▕ ████████████ ▏ note.id=3
+//	   ├─ INSERT notes    client       310µs ▕ █            ▏ service=db +7
+//	   └─ GET             client      6.90ms ▕  ███████████ ▏ status=500 resource="GET /calendar" +7
 //	         ✗ calendar: 500 Internal Server Error (*errors.errorString) +6.88ms
+//
+// Trees fit the terminal: lines are at most COLUMNS wide (WithWidth; 100
+// when COLUMNS is unset). A span's line shows its outcome (the status, the
+// error type) first, then the application's own attributes, the service,
+// resource and type, then the semantic-convention ones, as many as fit,
+// and counts the rest ("+7"). WithVerbose, or POLYTRACE_CONSOLE_VERBOSE=1,
+// shows every attribute, event and error whole, folded onto lines under
+// the span.
 //
 // Spans of the same trace started by several services in one process (as
 // in the demo) are drawn as one tree. Traces are written whole, one at a

@@ -68,7 +68,11 @@ type Backend struct {
 // reported as errors. Only one Backend may be active in a process at a
 // time (ErrActive); Shutdown ends it.
 func New(opts ...Option) (*Backend, error) {
-	return newBackend(context.Background(), tracing.Settings{}, opts)
+	b, err := newBackend(context.Background(), tracing.Settings{}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("ddbackend: %w", err)
+	}
+	return b, nil
 }
 
 func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backend, error) {
@@ -83,7 +87,7 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 	}
 	st, err := resolve(&c, s)
 	if err != nil {
-		return nil, fmt.Errorf("ddbackend: %w", err)
+		return nil, err
 	}
 
 	var base http.RoundTripper
@@ -137,7 +141,7 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 	unbind()
 	if err != nil {
 		b.tr.abort(err)
-		return nil, fmt.Errorf("ddbackend: starting dd-trace-go: %w", err)
+		return nil, fmt.Errorf("starting dd-trace-go: %w", err)
 	}
 	active = b
 	return b, nil

@@ -62,7 +62,13 @@ func init() {
 // variables (with the service identity falling back to the OTEL_* and DD_*
 // ones) and opts. It fails on a value the variables do not allow, naming
 // the variable. Wrap it with tracing.New.
-func New(opts ...Option) (*Backend, error) { return newBackend(tracing.Settings{}, opts) }
+func New(opts ...Option) (*Backend, error) {
+	b, err := newBackend(tracing.Settings{}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("jaegerbackend: %w", err)
+	}
+	return b, nil
+}
 
 func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 	var o options
@@ -77,7 +83,7 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 	}
 	lim, err := resolveLimits(&o)
 	if err != nil {
-		return nil, fmt.Errorf("jaeger: %w", err)
+		return nil, err
 	}
 	b := &Backend{lim: lim}
 	b.life, b.endLife = context.WithCancel(context.Background())

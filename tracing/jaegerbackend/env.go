@@ -49,7 +49,7 @@ func loadConfig(s tracing.Settings, o *options) (*config.Configuration, backendk
 	}
 	cfg, err := config.FromEnv()
 	if err != nil {
-		return nil, backendkit.Identity{}, fmt.Errorf("jaeger: %w", err)
+		return nil, backendkit.Identity{}, fmt.Errorf("jaeger-client-go's config.FromEnv: %w", err)
 	}
 	if os.Getenv("JAEGER_SAMPLER_PARAM") == "" && cfg.Sampler != nil && isRemote(cfg.Sampler.Type) {
 		cfg.Sampler.Param = defaultRemoteSamplingProbability
@@ -165,11 +165,11 @@ func parseFormats(s string) ([]Format, error) {
 
 func checkFormats(fs []Format) error {
 	if len(fs) == 0 {
-		return errors.New("jaegerbackend: WithPropagation needs at least one format")
+		return errors.New("WithPropagation needs at least one format")
 	}
 	for _, f := range fs {
 		if f != FormatJaeger && f != FormatW3C {
-			return fmt.Errorf("jaegerbackend: unknown propagation format %q (want %q or %q)", f, FormatJaeger, FormatW3C)
+			return fmt.Errorf("unknown propagation format %q (want %q or %q)", f, FormatJaeger, FormatW3C)
 		}
 	}
 	return nil

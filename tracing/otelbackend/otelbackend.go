@@ -56,7 +56,11 @@ func init() {
 // variables (see the package documentation) and opts, which override them.
 // A bad value in either is an error.
 func New(opts ...Option) (*Backend, error) {
-	return newBackend(context.Background(), tracing.Settings{}, opts)
+	b, err := newBackend(context.Background(), tracing.Settings{}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("otelbackend: %w", err)
+	}
+	return b, nil
 }
 
 func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backend, error) {
@@ -78,7 +82,7 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 	}
 	b, err := build(ctx, s, &c)
 	if err != nil {
-		return nil, fmt.Errorf("otel: %w", err)
+		return nil, err
 	}
 	b.interop = &interopProvider{b: b}
 	b.tracer = b.tp.Tracer(ScopeName)

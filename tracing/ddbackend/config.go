@@ -34,9 +34,11 @@ type settings struct {
 
 	inject, extract []string // propagation styles, normalised
 
-	schemaV1  bool // DD_TRACE_SPAN_ATTRIBUTE_SCHEMA=v1
-	log128    bool // DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED
-	enabled   bool // DD_TRACE_ENABLED (or OTEL_TRACES_EXPORTER=none)
+	schemaV1  bool  // DD_TRACE_SPAN_ATTRIBUTE_SCHEMA=v1
+	log128    bool  // DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED
+	enabled   bool  // DD_TRACE_ENABLED (or OTEL_TRACES_EXPORTER=none)
+	debug     bool  // DD_TRACE_DEBUG: dd-trace-go logs everything, as it would alone
+	startLogs *bool // DD_TRACE_STARTUP_LOGS, if set
 	dbService *string
 
 	lim backendkit.Limits // what a span keeps (negative: no limit)
@@ -146,8 +148,15 @@ func resolve(c *config, s tracing.Settings) (settings, error) {
 	if backendkit.Getenv("DD_TRACE_ENABLED") == "" && strings.EqualFold(backendkit.Getenv("OTEL_TRACES_EXPORTER"), "none") {
 		st.enabled = false // dd-trace-go maps OTEL_TRACES_EXPORTER=none to DD_TRACE_ENABLED=false
 	}
+	st.debug, err = backendkit.EnvBool("DD_TRACE_DEBUG", false)
+	add(err)
+	if backendkit.Getenv("DD_TRACE_STARTUP_LOGS") != "" {
+		on, err := backendkit.EnvBool("DD_TRACE_STARTUP_LOGS", false)
+		add(err)
+		st.startLogs = &on
+	}
 	for _, name := range []string{
-		"DD_TRACE_DEBUG", "DD_TRACE_STARTUP_LOGS", "DD_TRACE_128_BIT_TRACEID_GENERATION_ENABLED",
+		"DD_TRACE_128_BIT_TRACEID_GENERATION_ENABLED",
 		"DD_RUNTIME_METRICS_ENABLED", "DD_TRACE_STATS_COMPUTATION_ENABLED", "DD_TRACE_PROPAGATION_EXTRACT_FIRST",
 		"DD_INSTRUMENTATION_TELEMETRY_ENABLED", "DD_REMOTE_CONFIGURATION_ENABLED", "DD_TRACE_PARTIAL_FLUSH_ENABLED",
 	} {

@@ -126,6 +126,13 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 	if st.sampleRateFromOption {
 		startOpts = append(startOpts, tracer.WithSamplingRules(tracer.TraceSamplingRules(tracer.Rule{Rate: st.sampleRate})))
 	}
+	if !st.debug {
+		info := st.startLogs != nil && *st.startLogs
+		startOpts = append(startOpts, tracer.WithLogger(&ddLogger{warn: backendkit.NewWarnings("datadog", nil), agent: st.destination(), info: info}))
+		if !info {
+			startOpts = append(startOpts, tracer.WithLogStartup(false))
+		}
+	}
 	startOpts = append(startOpts, c.startOpts...)
 
 	activeMu.Lock()

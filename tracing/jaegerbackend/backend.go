@@ -126,6 +126,12 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 		}
 		b.summary.Destination = dest
 		b.sender = newSender(t, &b.counts)
+		if o.logger == nil {
+			// Without a logger of the application's, failures to send
+			// are told once a minute in one line (jaeger's own logger
+			// would be silent, or log every failure).
+			b.sender.warn, b.sender.dest = backendkit.NewWarnings("jaeger", nil), dest
+		}
 		reporter = jaeger.NewRemoteReporter(b.sender,
 			jaeger.ReporterOptions.QueueSize(cfg.Reporter.QueueSize),
 			jaeger.ReporterOptions.BufferFlushInterval(cfg.Reporter.BufferFlushInterval),

@@ -49,6 +49,9 @@ type sender struct {
 	c        *backendkit.Counters
 	sem      chan struct{} // a lock that ForceFlush can give up on
 	appended atomic.Uint64 // spans the reporter took off its queue
+
+	warn *backendkit.Warnings // says, once a minute, that sending fails (nil: silent)
+	dest string               // where spans go, for the warning
 }
 
 func newSender(next jaeger.Transport, c *backendkit.Counters) *sender {
@@ -80,6 +83,7 @@ func (s *sender) account(n int, err error) {
 	}
 	if err != nil {
 		s.c.AddDropped(backendkit.DropExportFailed, uint64(n))
+		s.warn.Warn("send", "cannot send spans to %s (%v): they are being dropped (Tracer.Stats counts them)", s.dest, err)
 	} else {
 		s.c.AddExported(uint64(n))
 	}

@@ -32,6 +32,17 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	// What the documentation's programs import, so that this module
+	// requires it and the blocks build here.
+	_ "github.com/opentracing-contrib/go-stdlib/nethttp"
+	_ "github.com/uber/jaeger-client-go/log"
+	_ "github.com/uber/jaeger-lib/metrics"
+	_ "github.com/uber/jaeger-lib/metrics/prometheus"
+	_ "modernc.org/sqlite"
+
+	_ "github.com/polytrace/polytrace/tracing/all"
+	_ "github.com/polytrace/polytrace/tracing/otshim"
 )
 
 // imports maps the package names the documentation uses to import paths.
@@ -66,6 +77,8 @@ var imports = map[string]string{
 	"otlog":       "github.com/opentracing/opentracing-go/log",
 	"jaeger":      "github.com/uber/jaeger-client-go",
 	"jaegercfg":   "github.com/uber/jaeger-client-go/config",
+	"jaegerlog":   "github.com/uber/jaeger-client-go/log",
+	"metrics":     "github.com/uber/jaeger-lib/metrics",
 	"prometheus":  "github.com/uber/jaeger-lib/metrics/prometheus",
 	"nethttp":     "github.com/opentracing-contrib/go-stdlib/nethttp",
 	"otel":        "go.opentelemetry.io/otel",

@@ -82,17 +82,12 @@ func TestUntracedPathAllocatesNothing(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			c := wrapConn(&nopConn{}, newConfig(nil, "", tc.opts)).(interface {
-				connCore
-				driver.ExecerContext
-				driver.QueryerContext
-				driver.Pinger
-			})
+			c := wrapConn(&nopConn{}, newConfig(nil, "", tc.opts)).(*conn)
 			st, err := c.PrepareContext(ctx, "SELECT a FROM t WHERE b = ?")
 			if err != nil {
 				t.Fatal(err)
 			}
-			stc := st.(stmtCore)
+			stc := st.(*stmt)
 			const q = "SELECT a FROM t WHERE b = 'x'"
 			allocs := testing.AllocsPerRun(200, func() {
 				c.ExecContext(ctx, q, nil)

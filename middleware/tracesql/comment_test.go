@@ -17,7 +17,7 @@ func openFake(t *testing.T, conn *fakeConn, opts ...Option) *sql.DB {
 	t.Helper()
 	conn.log = &callLog{}
 	name := uniqueName("fake")
-	Register(name, &fakeDriver{log: conn.log, conn: conn, connMask: 1<<len(connIfaces) - 1}, opts...)
+	Register(name, &fakeDriver{log: conn.log, conn: conn}, opts...)
 	db, err := sql.Open(name, "")
 	if err != nil {
 		t.Fatal(err)

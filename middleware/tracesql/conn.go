@@ -6,24 +6,24 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 )
 
-// connCore is what every connection combination exposes. ConnPrepareContext
-// and ConnBeginTx are always there: database/sql calls them instead of the
-// mandatory Prepare and Begin, which lets the span get the caller's
-// context; the wrapper then does for a driver without them exactly what
-// database/sql would have done.
-type connCore interface {
-	driver.Conn
-	driver.ConnPrepareContext
-	driver.ConnBeginTx
-	Unwrap() driver.Conn
-}
-
-// conn is the traced connection. Combinations (see combos_gen.go) expose
-// its optional methods only when the wrapped connection has the matching
-// interface, except that the context forms ExecerContext and
-// QueryerContext are exposed when the connection has either form.
+// conn is the traced connection. It implements every optional connection
+// interface but SessionResetter and Validator (see connR), and where the
+// wrapped connection lacks one it does what database/sql does without it:
+//
+//   - ExecerContext and QueryerContext: the Execer or Queryer form, with
+//     the conversion and context check of ctxDriverExec and
+//     ctxDriverQuery, so that the spans of legacy drivers get the caller's
+//     context; with neither form, driver.ErrSkip before anything else, so
+//     that database/sql prepares the query as it does for the bare
+//     connection (see deferArgs for the arguments).
+//   - ConnPrepareContext and ConnBeginTx: Prepare and Begin with the
+//     checks of ctxDriverPrepare and ctxDriverBegin.
+//   - Pinger: nil, without a span (pingDC).
+//   - NamedValueChecker: driver.ErrSkip, which sends database/sql on to
+//     its default conversion.
 //
 // database/sql uses a connection from one goroutine at a time, so conn
 // needs no lock.
@@ -38,20 +38,87 @@ type conn struct {
 	queryer     driver.Queryer
 	preparerCtx driver.ConnPrepareContext
 	beginTx     driver.ConnBeginTx
+	pinger      driver.Pinger
+	resetter    driver.SessionResetter
+	validator   driver.Validator
+	checker     driver.NamedValueChecker
+
+	// deferArgs is set for a connection without Execer(Context) or
+	// without Queryer(Context). database/sql converts a direct query's
+	// arguments (driverArgsConnLocked) before calling ExecContext or
+	// QueryContext, which it would not do for the bare connection when it
+	// lacks the interface and prepares the query instead; and
+	// CheckNamedValue cannot tell which of the two is coming. So
+	// CheckNamedValue accepts the arguments as they are, and ExecContext
+	// or QueryContext converts them as database/sql would have (or drops
+	// them with driver.ErrSkip).
+	//
+	// What stays different, for such a driver only: a named argument
+	// whose name does not start with a letter fails before the query is
+	// prepared rather than after (database/sql checks names before any
+	// converter), and database/sql allocates its argument slice once more.
+	deferArgs bool
 
 	pending pendingSpan
 }
 
+// connR, connV and connRV are conn with SessionResetter, Validator or both,
+// for a connection with the same ones. These two interfaces cannot be
+// emulated, because database/sql decides something from their presence
+// alone: a transaction whose context ends is rolled back by database/sql,
+// which then keeps the connection only if it is both a SessionResetter and
+// a Validator (Tx.keepConnOnRollback) and otherwise discards it — and with
+// it the sql.Conn holding it, which no method of a wrapper can bring about.
+// So the wrapper has each of them exactly when the wrapped connection does
+// (their absence alone is what conn reproduces: no session reset, always
+// valid).
+type (
+	connR  struct{ conn }
+	connV  struct{ conn }
+	connRV struct{ conn }
+)
+
+func (c *connR) ResetSession(ctx context.Context) error  { return c.resetSession(ctx) }
+func (c *connV) IsValid() bool                           { return c.isValid() }
+func (c *connRV) ResetSession(ctx context.Context) error { return c.resetSession(ctx) }
+func (c *connRV) IsValid() bool                          { return c.isValid() }
+
 func wrapConn(c driver.Conn, cfg *config) driver.Conn {
-	w := conn{c: c, cfg: cfg}
+	var w *conn
+	var wrapped driver.Conn
+	_, r := c.(driver.SessionResetter)
+	_, v := c.(driver.Validator)
+	switch {
+	case r && v:
+		x := &connRV{}
+		w, wrapped = &x.conn, x
+	case r:
+		x := &connR{}
+		w, wrapped = &x.conn, x
+	case v:
+		x := &connV{}
+		w, wrapped = &x.conn, x
+	default:
+		w = &conn{}
+		wrapped = w
+	}
+	w.c, w.cfg = c, cfg
 	w.execerCtx, _ = c.(driver.ExecerContext)
 	w.execer, _ = c.(driver.Execer)
 	w.queryerCtx, _ = c.(driver.QueryerContext)
 	w.queryer, _ = c.(driver.Queryer)
 	w.preparerCtx, _ = c.(driver.ConnPrepareContext)
 	w.beginTx, _ = c.(driver.ConnBeginTx)
-	return composeConn(w, connFeaturesOf(c))
+	w.pinger, _ = c.(driver.Pinger)
+	w.resetter, _ = c.(driver.SessionResetter)
+	w.validator, _ = c.(driver.Validator)
+	w.checker, _ = c.(driver.NamedValueChecker)
+	w.deferArgs = !w.canExec() || !w.canQuery()
+	return wrapped
 }
+
+func (c *conn) canExec() bool  { return c.execerCtx != nil || c.execer != nil }
+func (c *conn) canQuery() bool { return c.queryerCtx != nil || c.queryer != nil }
 
 // Unwrap returns the wrapped connection.
 func (c *conn) Unwrap() driver.Conn { return c.c }
@@ -64,7 +131,7 @@ func (c *conn) Prepare(query string) (driver.Stmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return wrapStmt(s, c.cfg, query, pendingSpan{}), nil
+	return wrapStmt(s, c, query, pendingSpan{}), nil
 }
 
 // Close closes the connection.
@@ -101,7 +168,7 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 			adopt.endErr(ctx, err)
 			return nil, err
 		}
-		return wrapStmt(s, c.cfg, query, adopt), nil
+		return wrapStmt(s, c, query, adopt), nil
 	}
 	q := c.cfg.info(query)
 	sctx, span := c.cfg.startPrepare(pctx, t, q)
@@ -111,7 +178,7 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 		adopt.endErr(ctx, err)
 		return nil, err
 	}
-	return wrapStmt(s, c.cfg, query, adopt), nil
+	return wrapStmt(s, c, query, adopt), nil
 }
 
 // prepare is database/sql's ctxDriverPrepare.
@@ -177,31 +244,35 @@ func (c *conn) begin(ctx context.Context, opts driver.TxOptions) (driver.Tx, err
 	return tx, err
 }
 
-// Ping pings the database (exposed only if the connection is a
-// driver.Pinger).
+// Ping pings the database; for a connection that is not a driver.Pinger
+// it does nothing, as database/sql does, and makes no span.
 func (c *conn) Ping(ctx context.Context) error {
 	c.pending.end()
-	pinger := c.c.(driver.Pinger)
+	if c.pinger == nil {
+		return nil
+	}
 	t, traced := c.cfg.tracerFor(ctx, OpPing)
 	if !traced {
-		return pinger.Ping(ctx)
+		return c.pinger.Ping(ctx)
 	}
 	sctx, span := c.cfg.startOp(ctx, t, "PING")
-	err := pinger.Ping(sctx)
+	err := c.pinger.Ping(sctx)
 	endSpan(span, ctx, err)
 	return err
-}
-
-// Exec runs a statement without a context (database/sql calls ExecContext
-// instead); it is not traced.
-func (c *conn) Exec(query string, args []driver.Value) (driver.Result, error) {
-	c.pending.end()
-	return c.execer.Exec(query, args)
 }
 
 // ExecContext runs a traced statement.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	c.pending.end()
+	if !c.canExec() {
+		return nil, driver.ErrSkip
+	}
+	if c.deferArgs {
+		var err error
+		if args, err = convertArgs(c.checker, args); err != nil {
+			return nil, err
+		}
+	}
 	t, traced := c.cfg.tracerFor(ctx, OpExec)
 	if !traced {
 		return c.exec(ctx, query, args)
@@ -221,9 +292,6 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 	if c.execerCtx != nil {
 		return c.execerCtx.ExecContext(ctx, query, args)
 	}
-	if c.execer == nil {
-		return nil, driver.ErrSkip
-	}
 	dargs, err := namedValueToValue(args)
 	if err != nil {
 		return nil, err
@@ -236,17 +304,19 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 	return c.execer.Exec(query, dargs)
 }
 
-// Query runs a query without a context (database/sql calls QueryContext
-// instead); it is not traced.
-func (c *conn) Query(query string, args []driver.Value) (driver.Rows, error) {
-	c.pending.end()
-	return c.queryer.Query(query, args)
-}
-
 // QueryContext runs a traced query; the span ends when the rows are
 // closed.
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	c.pending.end()
+	if !c.canQuery() {
+		return nil, driver.ErrSkip
+	}
+	if c.deferArgs {
+		var err error
+		if args, err = convertArgs(c.checker, args); err != nil {
+			return nil, err
+		}
+	}
 	t, traced := c.cfg.tracerFor(ctx, OpQuery)
 	if !traced {
 		return c.query(ctx, query, args)
@@ -269,9 +339,6 @@ func (c *conn) query(ctx context.Context, query string, args []driver.NamedValue
 	if c.queryerCtx != nil {
 		return c.queryerCtx.QueryContext(ctx, query, args)
 	}
-	if c.queryer == nil {
-		return nil, driver.ErrSkip
-	}
 	dargs, err := namedValueToValue(args)
 	if err != nil {
 		return nil, err
@@ -284,26 +351,82 @@ func (c *conn) query(ctx context.Context, query string, args []driver.NamedValue
 	return c.queryer.Query(query, dargs)
 }
 
-// ResetSession forwards to the connection (exposed only if it is a
-// driver.SessionResetter).
-func (c *conn) ResetSession(ctx context.Context) error {
+// resetSession is ResetSession, for connR and connRV.
+func (c *conn) resetSession(ctx context.Context) error {
 	c.pending.end()
-	return c.c.(driver.SessionResetter).ResetSession(ctx)
+	return c.resetter.ResetSession(ctx)
 }
 
-// IsValid forwards to the connection (exposed only if it is a
-// driver.Validator).
-func (c *conn) IsValid() bool {
+// isValid is IsValid, for connV and connRV.
+func (c *conn) isValid() bool {
 	c.pending.end()
-	return c.c.(driver.Validator).IsValid()
+	return c.validator.IsValid()
 }
 
-// CheckNamedValue forwards to the connection (exposed only if it is a
-// driver.NamedValueChecker). database/sql calls it while converting the
-// arguments of a statement it prepared after ErrSkip, so it leaves a
-// pending span alone.
+// CheckNamedValue is the connection's driver.NamedValueChecker, which
+// database/sql consults only for the arguments of a direct query or exec
+// (a statement's own CheckNamedValue takes precedence, see stmt). It
+// forwards, or returns driver.ErrSkip for a connection without one, which
+// makes database/sql use its default conversion as when the interface is
+// absent. With deferArgs it accepts every argument as it is: ExecContext
+// and QueryContext convert them. It leaves a pending span alone.
 func (c *conn) CheckNamedValue(v *driver.NamedValue) error {
-	return c.c.(driver.NamedValueChecker).CheckNamedValue(v)
+	switch {
+	case c.deferArgs:
+		return nil
+	case c.checker != nil:
+		return c.checker.CheckNamedValue(v)
+	}
+	return driver.ErrSkip
+}
+
+// convertArgs converts the arguments of a direct query as
+// driverArgsConnLocked does when there is no statement: with the
+// connection's checker, else (or when it returns driver.ErrSkip) the
+// default converter, dropping those it removes. args comes from
+// database/sql with the names, ordinals and values it set, which convertArgs
+// updates in place as database/sql would have (a removed argument leaves
+// its name to the next positional one, as there).
+func convertArgs(nvc driver.NamedValueChecker, args []driver.NamedValue) ([]driver.NamedValue, error) {
+	n := 0
+	for i := range args {
+		name, value := args[i].Name, args[i].Value
+		nv := &args[n]
+		if name != "" {
+			nv.Name = name
+		}
+		nv.Ordinal = n + 1
+		nv.Value = value
+		check := defaultCheckNamedValue
+		if nvc != nil {
+			check = nvc.CheckNamedValue
+		}
+	again:
+		switch err := check(nv); err {
+		case nil:
+			n++
+		case driver.ErrRemoveArgument:
+		case driver.ErrSkip:
+			check = defaultCheckNamedValue
+			goto again
+		default:
+			return nil, fmt.Errorf("sql: converting argument %s type: %w", describeNamedValue(nv), err)
+		}
+	}
+	return args[:n], nil
+}
+
+// defaultCheckNamedValue and describeNamedValue are database/sql's.
+func defaultCheckNamedValue(nv *driver.NamedValue) (err error) {
+	nv.Value, err = driver.DefaultParameterConverter.ConvertValue(nv.Value)
+	return err
+}
+
+func describeNamedValue(nv *driver.NamedValue) string {
+	if len(nv.Name) == 0 {
+		return fmt.Sprintf("$%d", nv.Ordinal)
+	}
+	return fmt.Sprintf("with name %q", nv.Name)
 }
 
 // namedValueToValue is database/sql's, for drivers without the context

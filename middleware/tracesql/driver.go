@@ -141,14 +141,9 @@ type dsnConnector struct {
 func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
 func (c dsnConnector) Driver() driver.Driver                        { return c.drv }
 
-// connectorCore is what every connector combination exposes.
-type connectorCore interface {
-	driver.Connector
-	Unwrap() driver.Connector
-}
-
-// connector is the traced connector; compose exposes io.Closer when the
-// wrapped connector has it.
+// connector is the traced connector. It is an io.Closer whether or not
+// the wrapped connector is: DB.Close closes a connector that is one and
+// ignores one that is not, which Close returning nil reproduces.
 type connector struct {
 	c   driver.Connector
 	drv *tracedDriver
@@ -156,7 +151,7 @@ type connector struct {
 }
 
 func wrapConnector(c driver.Connector, drv *tracedDriver, cfg *config) driver.Connector {
-	return composeConnector(connector{c: c, drv: drv, cfg: cfg}, connectorFeaturesOf(c))
+	return &connector{c: c, drv: drv, cfg: cfg}
 }
 
 // Connect opens a traced connection.
@@ -181,8 +176,13 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 // Driver returns the traced driver.
 func (c *connector) Driver() driver.Driver { return c.drv }
 
-// Close closes the wrapped connector (exposed only if it is an io.Closer).
-func (c *connector) Close() error { return c.c.(io.Closer).Close() }
+// Close closes the wrapped connector if it is an io.Closer.
+func (c *connector) Close() error {
+	if cl, ok := c.c.(io.Closer); ok {
+		return cl.Close()
+	}
+	return nil
+}
 
 // Unwrap returns the wrapped connector.
 func (c *connector) Unwrap() driver.Connector { return c.c }

@@ -9,38 +9,16 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 )
 
-// rowsCore is what every rows combination exposes.
-type rowsCore interface {
-	driver.Rows
-	Unwrap() driver.Rows
-}
-
-// The optional Rows interfaces without driver.Rows, which the driver's
-// own interfaces embed: a combination embeds these next to rowsCore.
-type (
-	rowsNextResultSet interface {
-		HasNextResultSet() bool
-		NextResultSet() error
-	}
-	rowsColumnTypeScanType interface {
-		ColumnTypeScanType(index int) reflect.Type
-	}
-	rowsColumnTypeDatabaseTypeName interface {
-		ColumnTypeDatabaseTypeName(index int) string
-	}
-	rowsColumnTypeLength interface {
-		ColumnTypeLength(index int) (length int64, ok bool)
-	}
-	rowsColumnTypeNullable interface {
-		ColumnTypeNullable(index int) (nullable, ok bool)
-	}
-	rowsColumnTypePrecisionScale interface {
-		ColumnTypePrecisionScale(index int) (precision, scale int64, ok bool)
-	}
-)
-
 // rows carries a query's span until the rows are closed, counting them.
 // database/sql never calls Next and Close concurrently.
+//
+// It implements every optional Rows interface. Without RowsNextResultSet,
+// it reports no next result set (database/sql then closes the rows after
+// the last row, as without the interface; its NextResultSet returns false
+// and closes them either way). Without a RowsColumnType* interface it
+// returns what database/sql's ColumnType holds then: ScanType any, no
+// database type name, and length, nullability, precision and scale not
+// known.
 type rows struct {
 	r    driver.Rows
 	ctx  context.Context // the caller's, to tell cancellation
@@ -57,7 +35,7 @@ func wrapRows(r driver.Rows, ctx context.Context, span tracing.Span) driver.Rows
 		span.End()
 		return r
 	}
-	return composeRows(rows{r: r, ctx: ctx, span: span}, rowsFeaturesOf(r))
+	return &rows{r: r, ctx: ctx, span: span}
 }
 
 // Unwrap returns the wrapped rows.
@@ -98,14 +76,23 @@ func (r *rows) Close() error {
 	return err
 }
 
-// HasNextResultSet forwards (exposed only for driver.RowsNextResultSet).
+// HasNextResultSet forwards, or reports false.
 func (r *rows) HasNextResultSet() bool {
-	return r.r.(driver.RowsNextResultSet).HasNextResultSet()
+	if x, ok := r.r.(driver.RowsNextResultSet); ok {
+		return x.HasNextResultSet()
+	}
+	return false
 }
 
-// NextResultSet forwards (exposed only for driver.RowsNextResultSet).
+// NextResultSet forwards, or returns io.EOF: database/sql then closes the
+// rows and returns false, as it does without the interface (io.EOF, kept as
+// the last error, is never reported).
 func (r *rows) NextResultSet() error {
-	err := r.r.(driver.RowsNextResultSet).NextResultSet()
+	x, ok := r.r.(driver.RowsNextResultSet)
+	if !ok {
+		return io.EOF
+	}
+	err := x.NextResultSet()
 	switch {
 	case err == nil:
 		r.done = false
@@ -117,31 +104,42 @@ func (r *rows) NextResultSet() error {
 	return err
 }
 
-// ColumnTypeScanType forwards (exposed only for
-// driver.RowsColumnTypeScanType).
+// ColumnTypeScanType forwards, or returns database/sql's default, any.
 func (r *rows) ColumnTypeScanType(index int) reflect.Type {
-	return r.r.(driver.RowsColumnTypeScanType).ColumnTypeScanType(index)
+	if x, ok := r.r.(driver.RowsColumnTypeScanType); ok {
+		return x.ColumnTypeScanType(index)
+	}
+	return reflect.TypeFor[any]()
 }
 
-// ColumnTypeDatabaseTypeName forwards (exposed only for
-// driver.RowsColumnTypeDatabaseTypeName).
+// ColumnTypeDatabaseTypeName forwards, or returns "".
 func (r *rows) ColumnTypeDatabaseTypeName(index int) string {
-	return r.r.(driver.RowsColumnTypeDatabaseTypeName).ColumnTypeDatabaseTypeName(index)
+	if x, ok := r.r.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		return x.ColumnTypeDatabaseTypeName(index)
+	}
+	return ""
 }
 
-// ColumnTypeLength forwards (exposed only for driver.RowsColumnTypeLength).
+// ColumnTypeLength forwards, or reports no length.
 func (r *rows) ColumnTypeLength(index int) (int64, bool) {
-	return r.r.(driver.RowsColumnTypeLength).ColumnTypeLength(index)
+	if x, ok := r.r.(driver.RowsColumnTypeLength); ok {
+		return x.ColumnTypeLength(index)
+	}
+	return 0, false
 }
 
-// ColumnTypeNullable forwards (exposed only for
-// driver.RowsColumnTypeNullable).
+// ColumnTypeNullable forwards, or reports nullability unknown.
 func (r *rows) ColumnTypeNullable(index int) (bool, bool) {
-	return r.r.(driver.RowsColumnTypeNullable).ColumnTypeNullable(index)
+	if x, ok := r.r.(driver.RowsColumnTypeNullable); ok {
+		return x.ColumnTypeNullable(index)
+	}
+	return false, false
 }
 
-// ColumnTypePrecisionScale forwards (exposed only for
-// driver.RowsColumnTypePrecisionScale).
+// ColumnTypePrecisionScale forwards, or reports them unknown.
 func (r *rows) ColumnTypePrecisionScale(index int) (int64, int64, bool) {
-	return r.r.(driver.RowsColumnTypePrecisionScale).ColumnTypePrecisionScale(index)
+	if x, ok := r.r.(driver.RowsColumnTypePrecisionScale); ok {
+		return x.ColumnTypePrecisionScale(index)
+	}
+	return 0, 0, false
 }

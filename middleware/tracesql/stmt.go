@@ -5,26 +5,17 @@ package tracesql
 import (
 	"context"
 	"database/sql/driver"
+	"fmt"
+	"reflect"
 )
-
-// stmtCore is what every statement combination exposes. The context forms
-// of Exec and Query are always there (see connCore for why).
-type stmtCore interface {
-	driver.Stmt
-	driver.StmtExecContext
-	driver.StmtQueryContext
-	Unwrap() driver.Stmt
-}
-
-// columnConverter is driver.ColumnConverter under another name: a
-// combination that embedded driver.ColumnConverter would get a field named
-// ColumnConverter, which hides the method of the same name.
-type columnConverter interface {
-	ColumnConverter(idx int) driver.ValueConverter
-}
 
 // stmt is a traced prepared statement. database/sql uses a statement from
 // one goroutine at a time.
+//
+// It implements StmtExecContext and StmtQueryContext, doing without them
+// what ctxDriverStmtExec and ctxDriverStmtQuery do, and NamedValueChecker,
+// but not ColumnConverter: its CheckNamedValue runs the chain of
+// converters database/sql would run for the bare statement (see there).
 type stmt struct {
 	s        driver.Stmt
 	cfg      *config
@@ -32,16 +23,21 @@ type stmt struct {
 	info     *queryInfo // computed on first traced use
 	execCtx  driver.StmtExecContext
 	queryCtx driver.StmtQueryContext
+	conn     *conn // prepared on: its checker is the statement's fallback
+	// numInput is what NumInput last returned: database/sql asks right
+	// before converting arguments, and gives the column converter only
+	// the arguments below it.
+	numInput int
 	// adopted is the span of a query or exec whose driver call returned
 	// ErrSkip; this statement runs it.
 	adopted pendingSpan
 }
 
-func wrapStmt(s driver.Stmt, cfg *config, query string, adopted pendingSpan) driver.Stmt {
-	w := stmt{s: s, cfg: cfg, query: query, adopted: adopted}
+func wrapStmt(s driver.Stmt, c *conn, query string, adopted pendingSpan) driver.Stmt {
+	w := &stmt{s: s, cfg: c.cfg, conn: c, query: query, adopted: adopted, numInput: -1}
 	w.execCtx, _ = s.(driver.StmtExecContext)
 	w.queryCtx, _ = s.(driver.StmtQueryContext)
-	return composeStmt(w, stmtFeaturesOf(s))
+	return w
 }
 
 // Unwrap returns the wrapped statement.
@@ -54,7 +50,10 @@ func (s *stmt) Close() error {
 }
 
 // NumInput returns the statement's number of placeholders.
-func (s *stmt) NumInput() int { return s.s.NumInput() }
+func (s *stmt) NumInput() int {
+	s.numInput = s.s.NumInput()
+	return s.numInput
+}
 
 // Exec runs the statement without a context (database/sql calls
 // ExecContext instead); it is not traced.
@@ -154,14 +153,68 @@ func (s *stmt) queryRows(ctx context.Context, args []driver.NamedValue) (driver.
 	return s.s.Query(dargs)
 }
 
-// CheckNamedValue forwards to the statement (exposed only if it is a
-// driver.NamedValueChecker).
-func (s *stmt) CheckNamedValue(v *driver.NamedValue) error {
-	return s.s.(driver.NamedValueChecker).CheckNamedValue(v)
+// CheckNamedValue converts an argument as database/sql's
+// driverArgsConnLocked would for the bare statement, up to its last,
+// default step: the statement's NamedValueChecker, else the connection's;
+// then, if there is none or it returns driver.ErrSkip, the statement's
+// ColumnConverter. When that too is absent or skips, CheckNamedValue
+// returns driver.ErrSkip and database/sql applies its default conversion —
+// as it does after a checker of its own choosing skips, since the wrapper
+// is no ColumnConverter.
+func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
+	nvc, ok := s.s.(driver.NamedValueChecker)
+	if !ok {
+		nvc = s.conn.checker
+	}
+	if nvc != nil {
+		if err := nvc.CheckNamedValue(nv); err != driver.ErrSkip {
+			return err
+		}
+	}
+	cci, ok := s.s.(driver.ColumnConverter)
+	if !ok {
+		return driver.ErrSkip
+	}
+	return checkColumn(cci, s.numInput, nv)
 }
 
-// ColumnConverter forwards to the statement (exposed only if it is a
-// driver.ColumnConverter).
-func (s *stmt) ColumnConverter(idx int) driver.ValueConverter {
-	return s.s.(driver.ColumnConverter).ColumnConverter(idx)
+// checkColumn is database/sql's ccChecker.CheckNamedValue: the column
+// converter, for arguments below want (when want is known), after the
+// value's own Valuer.
+func checkColumn(cci driver.ColumnConverter, want int, nv *driver.NamedValue) error {
+	index := nv.Ordinal - 1
+	if want >= 0 && want <= index {
+		return nil
+	}
+	if vr, ok := nv.Value.(driver.Valuer); ok {
+		sv, err := callValuerValue(vr)
+		if err != nil {
+			return err
+		}
+		if !driver.IsValue(sv) {
+			return fmt.Errorf("non-subset type %T returned from Value", sv)
+		}
+		nv.Value = sv
+	}
+	var err error
+	arg := nv.Value
+	nv.Value, err = cci.ColumnConverter(index).ConvertValue(arg)
+	if err != nil {
+		return err
+	}
+	if !driver.IsValue(nv.Value) {
+		return fmt.Errorf("driver ColumnConverter error converted %T to unsupported type %T", arg, nv.Value)
+	}
+	return nil
+}
+
+// callValuerValue is database/sql's: a nil pointer whose Value method is
+// on the value receiver is NULL.
+func callValuerValue(vr driver.Valuer) (v driver.Value, err error) {
+	if rv := reflect.ValueOf(vr); rv.Kind() == reflect.Pointer &&
+		rv.IsNil() &&
+		rv.Type().Elem().Implements(reflect.TypeFor[driver.Valuer]()) {
+		return nil, nil
+	}
+	return vr.Value()
 }

@@ -8,8 +8,8 @@ import (
 // Backend is what a tracing vendor implements; Tracer is the front end over
 // it, as slog.Logger is over slog.Handler. The contract is small on purpose:
 // further capabilities are optional interfaces a Backend may also implement
-// (Flusher, Propagator, Summarizer, IDFormatter), found by type assertion as
-// database/sql/driver does.
+// (Flusher, Propagator, Summarizer, IDFormatter, LogKeyer), found by type
+// assertion as database/sql/driver does.
 type Backend interface {
 	// Start starts a span named name (never empty) as a child of the span
 	// that ctx carries (see SpanFromContext), or as a root if ctx carries
@@ -61,6 +61,15 @@ type Summarizer interface {
 // ids in logs in a vendor form (Datadog: decimal). tracelog uses it.
 type IDFormatter interface {
 	FormatIDs(sc SpanContext) (traceID, spanID string)
+}
+
+// LogKeyer is implemented by backends whose users' log pipelines look for
+// trace and span ids under keys of their own (Datadog: "dd.trace_id" and
+// "dd.span_id"). LogCorrelation uses it; backends that do not implement it
+// get "trace_id" and "span_id", the names OpenTelemetry's specification
+// gives them in logs that are not OTLP. An empty key means the default one.
+type LogKeyer interface {
+	LogKeys() (traceKey, spanKey string)
 }
 
 // ContextValuer is implemented by backend spans that must also be visible to

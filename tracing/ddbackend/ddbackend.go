@@ -291,3 +291,8 @@ func (b *Backend) FormatIDs(sc tracing.SpanContext) (traceID, spanID string) {
 	}
 	return sc.TraceID().LowDecimal(), sc.SpanID().Decimal()
 }
+
+// LogKeys implements tracing.LogKeyer: Datadog correlates a log with its
+// trace by the attributes dd.trace_id and dd.span_id (the names
+// dd-trace-go's own log integrations write), in FormatIDs' form.
+func (b *Backend) LogKeys() (traceKey, spanKey string) { return "dd.trace_id", "dd.span_id" }

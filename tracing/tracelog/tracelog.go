@@ -7,29 +7,34 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 )
 
-// Default attribute keys.
+// The attribute keys used when neither WithKeys nor the span's backend
+// (tracing.LogKeyer) names others.
 const (
-	DefaultTraceKey = "trace_id"
-	DefaultSpanKey  = "span_id"
+	DefaultTraceKey = tracing.DefaultLogTraceKey
+	DefaultSpanKey  = tracing.DefaultLogSpanKey
 )
 
 // Option configures a Handler.
 type Option func(*Handler)
 
-// WithTracer makes the handler ask t's backend for the id format of spans
-// whose own backend does not say (default: the process default Tracer at
-// the time of each record).
+// WithTracer makes the handler ask t's backend for the keys and the id
+// form of spans whose own backend does not say (default: the process
+// default Tracer at the time of each record); see tracing.LogCorrelation.
 func WithTracer(t *tracing.Tracer) Option { return func(h *Handler) { h.tracer = t } }
 
-// WithKeys sets the attribute keys (default "trace_id" and "span_id"; a
-// Datadog pipeline may want "dd.trace_id" and "dd.span_id").
+// WithKeys sets the attribute keys, whatever the backend. By default they
+// are the backend's (tracing.LogKeyer): "dd.trace_id" and "dd.span_id" on
+// Datadog, "trace_id" and "span_id" elsewhere. An empty key keeps the
+// backend's.
 func WithKeys(traceKey, spanKey string) Option {
 	return func(h *Handler) { h.traceKey, h.spanKey = traceKey, spanKey }
 }
 
 // Handler is a slog.Handler that adds the trace and span ids of the span in
-// each record's context, then passes the record on. Records logged without
-// a context, or with one that carries no valid span, pass unchanged.
+// each record's context, under the keys and in the form its backend
+// prefers (see tracing.LogCorrelation), then passes the record on. Records
+// logged without a context, or with one that carries no valid span, pass
+// unchanged.
 //
 // The ids are always top-level attributes, even under WithGroup, so that
 // log pipelines find them where they look.
@@ -37,7 +42,7 @@ type Handler struct {
 	base     slog.Handler // next, with the attributes added before any group
 	goas     []groupOrAttrs
 	tracer   *tracing.Tracer
-	traceKey string
+	traceKey string // "" for the backend's
 	spanKey  string
 }
 
@@ -48,7 +53,7 @@ type groupOrAttrs struct {
 
 // NewHandler returns a Handler that passes records on to next.
 func NewHandler(next slog.Handler, opts ...Option) *Handler {
-	h := &Handler{base: next, traceKey: DefaultTraceKey, spanKey: DefaultSpanKey}
+	h := &Handler{base: next}
 	for _, o := range opts {
 		if o != nil {
 			o(h)
@@ -90,13 +95,11 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 
 // Handle adds the ids and passes r on.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
-	sp := tracing.SpanFromContext(ctx)
-	sc := sp.SpanContext()
+	ids, ok := h.ids(ctx)
 	if len(h.goas) == 0 {
-		if sc.IsValid() {
+		if ok {
 			r = r.Clone()
-			tid, sid := h.format(sp, sc)
-			r.AddAttrs(slog.String(h.traceKey, tid), slog.String(h.spanKey, sid))
+			r.AddAttrs(slog.String(ids.TraceKey, ids.TraceID), slog.String(ids.SpanKey, ids.SpanID))
 		}
 		return h.base.Handle(ctx, r)
 	}
@@ -114,26 +117,29 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		inner = append(append([]slog.Attr(nil), g.attrs...), inner...)
 	}
 	r2 := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
-	if sc.IsValid() {
-		tid, sid := h.format(sp, sc)
-		r2.AddAttrs(slog.String(h.traceKey, tid), slog.String(h.spanKey, sid))
+	if ok {
+		r2.AddAttrs(slog.String(ids.TraceKey, ids.TraceID), slog.String(ids.SpanKey, ids.SpanID))
 	}
 	r2.AddAttrs(inner...)
 	return h.base.Handle(ctx, r2)
 }
 
-// format returns the ids in the form of the span's backend, else the
-// tracer's backend, else hex.
-func (h *Handler) format(sp tracing.Span, sc tracing.SpanContext) (string, string) {
-	if f, ok := sp.Backend().(tracing.IDFormatter); ok {
-		return f.FormatIDs(sc)
+// ids returns the ids of the span in ctx under the handler's keys.
+func (h *Handler) ids(ctx context.Context) (tracing.LogIDs, bool) {
+	var ids tracing.LogIDs
+	var ok bool
+	if h.tracer != nil {
+		ids, ok = h.tracer.LogCorrelation(ctx)
+	} else {
+		ids, ok = tracing.LogCorrelation(ctx)
 	}
-	t := h.tracer
-	if t == nil {
-		t = tracing.Default()
+	if ok {
+		if h.traceKey != "" {
+			ids.TraceKey = h.traceKey
+		}
+		if h.spanKey != "" {
+			ids.SpanKey = h.spanKey
+		}
 	}
-	if f, ok := t.Backend().(tracing.IDFormatter); ok {
-		return f.FormatIDs(sc)
-	}
-	return sc.TraceID().String(), sc.SpanID().String()
+	return ids, ok
 }

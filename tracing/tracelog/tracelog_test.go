@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/tracelog"
@@ -82,6 +83,67 @@ func TestBackendChoosesFormat(t *testing.T) {
 	m := decode(t, &buf)
 	if m["dd.trace_id"] != sp.SpanContext().TraceID().LowDecimal() || m["dd.span_id"] != sp.SpanContext().SpanID().Decimal() {
 		t.Errorf("record %v", m)
+	}
+}
+
+// ddStyle is a backend that names and formats ids as the Datadog backend
+// does.
+type ddStyle struct{ decimalBackend }
+
+func (ddStyle) LogKeys() (string, string) { return "dd.trace_id", "dd.span_id" }
+
+func TestBackendNamesKeys(t *testing.T) {
+	var buf bytes.Buffer
+	tr := tracing.New(ddStyle{decimalBackend{tracingtest.NewRecorder()}})
+	ctx, sp := tr.Start(context.Background(), "op")
+	defer sp.End()
+	sc := sp.SpanContext()
+	tid, sid := sc.TraceID().LowDecimal(), sc.SpanID().Decimal()
+
+	check := func(name string, logger *slog.Logger, traceKey, spanKey string) {
+		t.Helper()
+		logger.InfoContext(ctx, "hello")
+		m := decode(t, &buf)
+		if m[traceKey] != tid || m[spanKey] != sid || len(m) != 5 {
+			t.Errorf("%s: record %v, want %s=%s %s=%s", name, m, traceKey, tid, spanKey, sid)
+		}
+	}
+	out := slog.NewJSONHandler(&buf, nil)
+	check("tracer's backend", slog.New(tracelog.NewHandler(out, tracelog.WithTracer(tr))), "dd.trace_id", "dd.span_id")
+	check("explicit keys", slog.New(tracelog.NewHandler(out, tracelog.WithTracer(tr), tracelog.WithKeys("t", "s"))), "t", "s")
+	check("empty key keeps the backend's", slog.New(tracelog.NewHandler(out, tracelog.WithTracer(tr), tracelog.WithKeys("", "s"))), "dd.trace_id", "s")
+	check("under a group", slog.New(tracelog.NewHandler(out, tracelog.WithTracer(tr))).WithGroup("g"), "dd.trace_id", "dd.span_id")
+
+	// Without WithTracer, the default tracer's backend speaks.
+	plain := slog.New(tracelog.NewHandler(out))
+	plain.InfoContext(ctx, "hello")
+	if m := decode(t, &buf); m["trace_id"] != sc.TraceID().String() || m["dd.trace_id"] != nil {
+		t.Errorf("no-op default tracer: %v, want hex ids under trace_id", m)
+	}
+	tracing.SetDefault(tr)
+	defer tracing.SetDefault(nil)
+	check("default tracer's backend", plain, "dd.trace_id", "dd.span_id")
+}
+
+// nopHandler handles every record and keeps none.
+type nopHandler struct{ n int }
+
+func (*nopHandler) Enabled(context.Context, slog.Level) bool    { return true }
+func (h *nopHandler) Handle(context.Context, slog.Record) error { h.n++; return nil }
+func (h *nopHandler) WithAttrs([]slog.Attr) slog.Handler        { return h }
+func (h *nopHandler) WithGroup(string) slog.Handler             { return h }
+
+func TestNoSpanNoAllocation(t *testing.T) {
+	next := &nopHandler{}
+	h := tracelog.NewHandler(next, tracelog.WithTracer(tracing.New(ddStyle{decimalBackend{tracingtest.NewRecorder()}})))
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, "hello", 0)
+	r.AddAttrs(slog.Int("k", 1))
+	ctx := context.WithValue(context.Background(), nopHandler{}, 1)
+	if n := testing.AllocsPerRun(100, func() { _ = h.Handle(ctx, r) }); n != 0 {
+		t.Errorf("Handle without a span: %v allocations", n)
+	}
+	if next.n == 0 {
+		t.Fatal("records were not passed on")
 	}
 }
 

@@ -1,0 +1,5 @@
+//go:build !race
+
+package tracelogrus_test
+
+const raceEnabled = false

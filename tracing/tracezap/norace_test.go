@@ -1,0 +1,5 @@
+//go:build !race
+
+package tracezap_test
+
+const raceEnabled = false

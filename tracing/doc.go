@@ -53,5 +53,7 @@
 //
 // Implement Backend and BackendSpan, register a Factory in an init function,
 // and add optional capabilities: Flusher, Propagator, Summarizer,
-// IDFormatter, StatsReporter, ContextValuer. Run tracingtest.Run against it.
+// IDFormatter, LogKeyer, StatsReporter, ContextValuer. The package
+// tracing/backendkit has what every backend needs (its example is a
+// complete backend); run tracingtest.Run against it.
 package tracing

@@ -123,23 +123,3 @@ func TestTraceCommentEncodesTracestate(t *testing.T) {
 		t.Errorf("comment %q can end early", got)
 	}
 }
-
-func TestTraceCommentWithSQLite(t *testing.T) {
-	for _, pos := range []CommentPosition{CommentPrepend, CommentAppend} {
-		rec, tr, ctx, req := newRecorder(t)
-		db := openSQLite(t, WithTracer(tr), WithTraceComment(pos))
-		if _, err := db.ExecContext(ctx, "INSERT INTO notes (description) VALUES ('x');"); err != nil {
-			t.Fatalf("position %d: %v", pos, err)
-		}
-		var n int
-		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM notes -- trailing comment").Scan(&n); err != nil || n != 1 {
-			t.Fatalf("position %d: count = %d, %v", pos, n, err)
-		}
-		req.End()
-		for _, s := range rec.Spans() {
-			if strings.Contains(s.AttrString(AttrQueryText), "traceparent") {
-				t.Errorf("%s records the trace comment", s.Name)
-			}
-		}
-	}
-}

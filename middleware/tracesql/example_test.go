@@ -3,23 +3,65 @@ package tracesql_test
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
 	"log"
 	"slices"
-
-	"modernc.org/sqlite"
 
 	"github.com/polytrace/polytrace/middleware/tracesql"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
+// exampleDriver stands in for a real driver, so that the examples run
+// without one: a program would use modernc.org/sqlite's &sqlite.Driver{},
+// which registers itself as "sqlite" as the stand-in does below. It
+// accepts every statement: an exec affects one row, and a query returns
+// one row of one column, 1. The e2e module runs the same examples over
+// modernc.org/sqlite.
+type exampleDriver struct{}
+
+func init() { sql.Register("sqlite", exampleDriver{}) }
+
+func (exampleDriver) Open(string) (driver.Conn, error) { return &exampleConn{}, nil }
+
+type exampleConn struct{}
+
+var errExample = errors.New("example: not supported")
+
+func (*exampleConn) Prepare(string) (driver.Stmt, error) { return nil, errExample }
+func (*exampleConn) Begin() (driver.Tx, error)           { return nil, errExample }
+func (*exampleConn) Close() error                        { return nil }
+
+func (*exampleConn) ExecContext(context.Context, string, []driver.NamedValue) (driver.Result, error) {
+	return driver.RowsAffected(1), nil
+}
+
+func (*exampleConn) QueryContext(context.Context, string, []driver.NamedValue) (driver.Rows, error) {
+	return &exampleRows{}, nil
+}
+
+type exampleRows struct{ done bool }
+
+func (*exampleRows) Columns() []string { return []string{"n"} }
+func (*exampleRows) Close() error      { return nil }
+func (r *exampleRows) Next(dest []driver.Value) error {
+	if r.done {
+		return io.EOF
+	}
+	r.done, dest[0] = true, int64(1)
+	return nil
+}
+
 // Register a traced driver once, then sql.Open it by name. Here spans go to
 // an in-memory recorder set as the default tracer; a program would set the
 // tracer from tracing.FromEnv instead.
 func Example() {
 	if !slices.Contains(sql.Drivers(), "sqlite+traced") { // examples may run more than once
-		tracesql.Register("sqlite+traced", &sqlite.Driver{})
+		// A program passes its driver, such as &sqlite.Driver{}.
+		tracesql.Register("sqlite+traced", exampleDriver{})
 	}
 
 	rec := tracingtest.NewRecorder()
@@ -52,7 +94,8 @@ func Example() {
 	// SELECT notes | SELECT count(*) FROM notes WHERE description LIKE ?
 }
 
-// Open wraps a driver that registered itself with database/sql. With
+// Open wraps a driver that registered itself with database/sql (as
+// modernc.org/sqlite registers itself as "sqlite"). With
 // WithChildSpansOnly, only operations inside a traced request get spans.
 func ExampleOpen() {
 	rec := tracingtest.NewRecorder()
@@ -88,7 +131,8 @@ func ExampleSanitize() {
 	// SELECT * FROM t WHERE a = $1 AND b = :name AND c = ?
 }
 
-// Unwrap reaches the driver's own connection in sql.Conn.Raw.
+// Unwrap reaches the driver's own connection in sql.Conn.Raw (here the
+// stand-in's; with modernc.org/sqlite, *sqlite.conn).
 func ExampleUnwrap() {
 	db, err := tracesql.Open("sqlite", ":memory:")
 	if err != nil {
@@ -104,5 +148,5 @@ func ExampleUnwrap() {
 		fmt.Printf("%T\n", tracesql.Unwrap(dc))
 		return nil
 	})
-	// Output: *sqlite.conn
+	// Output: *tracesql_test.exampleConn
 }

@@ -6,14 +6,20 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/polytrace/polytrace/middleware/internal/mwtest"
+	"go.uber.org/goleak"
+
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
-// TestMain runs the tests in a hermetic environment (dd-trace-go's side
-// services off) and checks for leaked goroutines: see mwtest.Main.
-func TestMain(m *testing.M) { mwtest.Main(m) }
+// The tests of this package drive the wrapper through in-package fakes
+// (fakes_test.go, legacy_test.go, alloc_test.go) and need no SQL driver
+// and no vendor backend. The tests that run on a real driver
+// (modernc.org/sqlite) or on the vendor backends are in the e2e module's
+// tracesql package; the comparisons with other instrumentations are in
+// the bench module.
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var nameSeq atomic.Int64
 
@@ -31,4 +37,13 @@ func newRecorder(t testing.TB) (*tracingtest.Recorder, *tracing.Tracer, context.
 	tr := rec.Tracer()
 	ctx, span := tr.Start(context.Background(), "request", tracing.WithKind(tracing.SpanKindServer))
 	return rec, tr, ctx, span
+}
+
+// spanNames returns the spans' names, in order.
+func spanNames(spans []tracingtest.SpanData) []string {
+	var out []string
+	for _, s := range spans {
+		out = append(out, s.Name)
+	}
+	return out
 }

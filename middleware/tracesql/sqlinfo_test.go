@@ -180,3 +180,14 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkAnalyze measures the lexer that sanitizes a query and finds its
+// operation and table; tracesql caches its result per query text.
+func BenchmarkAnalyze(b *testing.B) {
+	const q = "SELECT n.id, n.description FROM notes n WHERE n.owner = 'bob' AND n.id IN (1, 2, 3) ORDER BY n.id LIMIT 10"
+	d := dialectOf("postgresql")
+	b.ReportAllocs()
+	for b.Loop() {
+		analyze(q, d, false)
+	}
+}

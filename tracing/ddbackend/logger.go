@@ -80,8 +80,9 @@ func failureCause(text string) string {
 }
 
 // isNoise reports lines dd-trace-go writes about its own side services
-// (instrumentation telemetry, AppSec's software composition data), which
-// say nothing about the application's spans.
+// (instrumentation telemetry, AppSec's software composition data, remote
+// configuration), which say nothing about the application's spans.
 func isNoise(text string) bool {
-	return strings.Contains(text, "telemetry") || strings.HasPrefix(text, "appsec:") || strings.HasPrefix(text, "DIAGNOSTICS")
+	return strings.Contains(text, "telemetry") || strings.HasPrefix(text, "appsec:") || strings.HasPrefix(text, "DIAGNOSTICS") ||
+		strings.HasPrefix(text, "Remote config")
 }

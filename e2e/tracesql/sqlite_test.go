@@ -1,12 +1,12 @@
-package tracesql
+package tracesql_test
 
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,27 +14,13 @@ import (
 
 	"modernc.org/sqlite"
 
+	"github.com/polytrace/polytrace/middleware/httpkit/httpkittest"
+	"github.com/polytrace/polytrace/middleware/tracesql"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
-// openSQLite registers a traced modernc.org/sqlite driver and opens a
-// fresh database file with a notes table.
-func openSQLite(t testing.TB, opts ...Option) *sql.DB {
-	t.Helper()
-	name := uniqueName("sqlite-traced")
-	Register(name, &sqlite.Driver{}, opts...)
-	dsn := "file:" + filepath.Join(t.TempDir(), "notes.db") + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"
-	db, err := sql.Open(name, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, description TEXT NOT NULL)"); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
+// The span of each kind of operation on a real driver, on the recorder.
 
 // wantDBSpan checks what every database span has.
 func wantDBSpan(t *testing.T, s tracingtest.SpanData, parent tracing.Span) {
@@ -45,8 +31,8 @@ func wantDBSpan(t *testing.T, s tracingtest.SpanData, parent tracing.Span) {
 	if psc := parent.SpanContext(); s.TraceID != psc.TraceID() || s.ParentID != psc.SpanID() {
 		t.Errorf("%s: parent %s/%s, want the request span %s/%s", s.Name, s.TraceID, s.ParentID, psc.TraceID(), psc.SpanID())
 	}
-	if got := s.AttrString(AttrSystem); got != "sqlite" {
-		t.Errorf("%s: %s = %q, want sqlite", s.Name, AttrSystem, got)
+	if got := s.AttrString(tracesql.AttrSystem); got != "sqlite" {
+		t.Errorf("%s: %s = %q, want sqlite", s.Name, tracesql.AttrSystem, got)
 	}
 	if s.Type != "sql" || s.Service != "db" {
 		t.Errorf("%s: type %q service %q, want sql and db", s.Name, s.Type, s.Service)
@@ -55,7 +41,7 @@ func wantDBSpan(t *testing.T, s tracingtest.SpanData, parent tracing.Span) {
 
 func TestQuerySpan(t *testing.T) {
 	rec, tr, ctx, req := newRecorder(t)
-	db := openSQLite(t, WithTracer(tr))
+	db := openSQLite(t, tracesql.WithTracer(tr))
 	if _, err := db.ExecContext(ctx, "INSERT INTO notes (description) VALUES (?), (?)", "secret-arg-1", "secret-arg-2"); err != nil {
 		t.Fatal(err)
 	}
@@ -74,20 +60,20 @@ func TestQuerySpan(t *testing.T) {
 
 	ins, ok := rec.Span("INSERT notes")
 	if !ok {
-		t.Fatalf("no INSERT notes span in %v", spanNames(rec.Spans()))
+		t.Fatalf("no INSERT notes span in %v", httpkittest.Names(rec.Spans()))
 	}
 	wantDBSpan(t, ins, req)
-	if v, _ := ins.Attr(AttrAffectedRows); v.AsInt64() != 2 {
-		t.Errorf("INSERT: %s = %v, want 2", AttrAffectedRows, v)
+	if v, _ := ins.Attr(tracesql.AttrAffectedRows); v.AsInt64() != 2 {
+		t.Errorf("INSERT: %s = %v, want 2", tracesql.AttrAffectedRows, v)
 	}
 
 	sel, ok := rec.Span("SELECT notes")
 	if !ok {
-		t.Fatalf("no SELECT notes span in %v", spanNames(rec.Spans()))
+		t.Fatalf("no SELECT notes span in %v", httpkittest.Names(rec.Spans()))
 	}
 	wantDBSpan(t, sel, req)
 	wantText := "SELECT id, description FROM notes WHERE description <> ? AND id > ?"
-	for k, want := range map[string]string{AttrQueryText: wantText, AttrOperation: "SELECT", AttrCollection: "notes"} {
+	for k, want := range map[string]string{tracesql.AttrQueryText: wantText, tracesql.AttrOperation: "SELECT", tracesql.AttrCollection: "notes"} {
 		if got := sel.AttrString(k); got != want {
 			t.Errorf("SELECT: %s = %q, want %q", k, got, want)
 		}
@@ -95,8 +81,8 @@ func TestQuerySpan(t *testing.T) {
 	if sel.Resource != wantText {
 		t.Errorf("SELECT: resource %q, want the sanitized query", sel.Resource)
 	}
-	if v, _ := sel.Attr(AttrReturnedRows); v.AsInt64() != int64(n) || n != 2 {
-		t.Errorf("SELECT: %s = %v, read %d rows, want 2", AttrReturnedRows, v, n)
+	if v, _ := sel.Attr(tracesql.AttrReturnedRows); v.AsInt64() != int64(n) || n != 2 {
+		t.Errorf("SELECT: %s = %v, read %d rows, want 2", tracesql.AttrReturnedRows, v, n)
 	}
 	if sel.Status != tracing.StatusUnset {
 		t.Errorf("SELECT: status %v, want unset", sel.Status)
@@ -114,17 +100,9 @@ func TestQuerySpan(t *testing.T) {
 	}
 }
 
-func spanNames(spans []tracingtest.SpanData) []string {
-	var out []string
-	for _, s := range spans {
-		out = append(out, s.Name)
-	}
-	return out
-}
-
 func TestRawQueryOption(t *testing.T) {
 	rec, tr, ctx, req := newRecorder(t)
-	db := openSQLite(t, WithTracer(tr), WithRawQuery(), WithService(""), WithAttrs(tracing.String("db.namespace", "main")))
+	db := openSQLite(t, tracesql.WithTracer(tr), tracesql.WithRawQuery(), tracesql.WithService(""), tracesql.WithAttrs(tracing.String("db.namespace", "main")))
 	q := "SELECT count(*) FROM notes WHERE description = 'kept literal' OR description = ?"
 	var n int
 	if err := db.QueryRowContext(ctx, q, "secret-arg").Scan(&n); err != nil {
@@ -135,14 +113,14 @@ func TestRawQueryOption(t *testing.T) {
 	if !ok {
 		t.Fatal("no SELECT notes span")
 	}
-	if got := s.AttrString(AttrQueryText); got != q {
-		t.Errorf("%s = %q, want the raw query", AttrQueryText, got)
+	if got := s.AttrString(tracesql.AttrQueryText); got != q {
+		t.Errorf("%s = %q, want the raw query", tracesql.AttrQueryText, got)
 	}
 	if s.Service != "" {
 		t.Errorf("service %q, want the application's (none set)", s.Service)
 	}
 	if got := s.AttrString("db.namespace"); got != "main" {
-		t.Errorf("db.namespace = %q, want the WithAttrs value", got)
+		t.Errorf("db.namespace = %q, want the tracesql.WithAttrs value", got)
 	}
 	for _, a := range s.Attrs {
 		if strings.Contains(a.Value.String(), "secret-arg") {
@@ -153,7 +131,7 @@ func TestRawQueryOption(t *testing.T) {
 
 func TestErrorSpans(t *testing.T) {
 	rec, tr, ctx, req := newRecorder(t)
-	db := openSQLite(t, WithTracer(tr))
+	db := openSQLite(t, tracesql.WithTracer(tr))
 
 	_, err := db.ExecContext(ctx, "INSERT INTO missing (a) VALUES (1)")
 	if err == nil {
@@ -173,7 +151,7 @@ func TestErrorSpans(t *testing.T) {
 	for name, e := range map[string]error{"INSERT missing": err, "SELEKT": qerr} {
 		s, ok := rec.Span(name)
 		if !ok {
-			t.Fatalf("no %s span in %v", name, spanNames(rec.Spans()))
+			t.Fatalf("no %s span in %v", name, httpkittest.Names(rec.Spans()))
 		}
 		wantDBSpan(t, s, req)
 		if s.Status != tracing.StatusError || s.ErrorMessage != e.Error() || s.StatusMsg != e.Error() {
@@ -190,14 +168,14 @@ func TestErrorSpans(t *testing.T) {
 	if s.Status != tracing.StatusUnset || s.ErrorMessage != "" {
 		t.Errorf("ErrNoRows query: status %v, error %q: want no error", s.Status, s.ErrorMessage)
 	}
-	if v, _ := s.Attr(AttrReturnedRows); v.AsInt64() != 0 {
-		t.Errorf("ErrNoRows query: %s = %v, want 0", AttrReturnedRows, v)
+	if v, _ := s.Attr(tracesql.AttrReturnedRows); v.AsInt64() != 0 {
+		t.Errorf("ErrNoRows query: %s = %v, want 0", tracesql.AttrReturnedRows, v)
 	}
 }
 
 func TestContextCanceledRecorded(t *testing.T) {
 	rec, tr, ctx, req := newRecorder(t)
-	db := openSQLite(t, WithTracer(tr))
+	db := openSQLite(t, tracesql.WithTracer(tr))
 	const endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 
 	// Cut short inside the driver by a deadline.
@@ -230,7 +208,7 @@ func TestContextCanceledRecorded(t *testing.T) {
 	spans := rec.WaitForSpans(3, 10*time.Second)
 	sels := tracingtest.Named(spans, "SELECT c")
 	if len(sels) != 2 {
-		t.Fatalf("%d SELECT c spans in %v, want 2", len(sels), spanNames(spans))
+		t.Fatalf("%d SELECT c spans in %v, want 2", len(sels), httpkittest.Names(spans))
 	}
 	for i, want := range []string{"context.DeadlineExceeded", "context.Canceled"} {
 		s := sels[i]
@@ -245,7 +223,7 @@ func TestContextCanceledRecorded(t *testing.T) {
 
 func TestTransactionSpans(t *testing.T) {
 	rec, tr, ctx, req := newRecorder(t)
-	db := openSQLite(t, WithTracer(tr))
+	db := openSQLite(t, tracesql.WithTracer(tr))
 
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -286,8 +264,8 @@ func TestTransactionSpans(t *testing.T) {
 	}
 	for _, name := range []string{"BEGIN", "COMMIT", "ROLLBACK"} {
 		s, _ := rec.Span(name)
-		if s.AttrString(AttrOperation) != name || s.Resource != name {
-			t.Errorf("%s: %s = %q, resource %q", name, AttrOperation, s.AttrString(AttrOperation), s.Resource)
+		if s.AttrString(tracesql.AttrOperation) != name || s.Resource != name {
+			t.Errorf("%s: %s = %q, resource %q", name, tracesql.AttrOperation, s.AttrString(tracesql.AttrOperation), s.Resource)
 		}
 	}
 	var count int
@@ -299,15 +277,15 @@ func TestTransactionSpans(t *testing.T) {
 func TestPreparedStatementSpans(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		opts    []Option
+		opts    []tracesql.Option
 		prepare bool
 	}{
 		{"default", nil, false},
-		{"all ops", []Option{WithOps(AllOps)}, true},
+		{"all ops", []tracesql.Option{tracesql.WithOps(tracesql.AllOps)}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec, tr, ctx, req := newRecorder(t)
-			db := openSQLite(t, append(tc.opts, WithTracer(tr))...)
+			db := openSQLite(t, append(tc.opts, tracesql.WithTracer(tr))...)
 			db.SetMaxOpenConns(1) // one connection: statements are prepared once
 			ins, err := db.PrepareContext(ctx, "INSERT INTO notes (description) VALUES (?)")
 			if err != nil {
@@ -343,11 +321,11 @@ func TestPreparedStatementSpans(t *testing.T) {
 			}
 			for _, s := range selects {
 				wantDBSpan(t, s, req)
-				if got := s.AttrString(AttrQueryText); got != "SELECT description FROM notes WHERE id = ?" {
-					t.Errorf("%s = %q", AttrQueryText, got)
+				if got := s.AttrString(tracesql.AttrQueryText); got != "SELECT description FROM notes WHERE id = ?" {
+					t.Errorf("%s = %q", tracesql.AttrQueryText, got)
 				}
-				if v, _ := s.Attr(AttrReturnedRows); v.AsInt64() != 1 {
-					t.Errorf("%s = %v, want 1", AttrReturnedRows, v)
+				if v, _ := s.Attr(tracesql.AttrReturnedRows); v.AsInt64() != 1 {
+					t.Errorf("%s = %v, want 1", tracesql.AttrReturnedRows, v)
 				}
 			}
 			prepares := tracingtest.Named(spans, "PREPARE")
@@ -355,13 +333,13 @@ func TestPreparedStatementSpans(t *testing.T) {
 				t.Errorf("%d PREPARE spans, want %d", len(prepares), want)
 			}
 			for _, p := range prepares {
-				if p.AttrString(AttrQueryText) == "INSERT INTO notes (description) VALUES (?)" {
+				if p.AttrString(tracesql.AttrQueryText) == "INSERT INTO notes (description) VALUES (?)" {
 					wantDBSpan(t, p, req)
-					if p.AttrString(AttrOperation) != "PREPARE" || p.AttrString(AttrCollection) != "notes" {
+					if p.AttrString(tracesql.AttrOperation) != "PREPARE" || p.AttrString(tracesql.AttrCollection) != "notes" {
 						t.Errorf("PREPARE attributes %v", p.Attrs)
 					}
 				} else if !p.IsRoot() {
-					t.Errorf("PREPARE of %q outside a request has a parent", p.AttrString(AttrQueryText))
+					t.Errorf("PREPARE of %q outside a request has a parent", p.AttrString(tracesql.AttrQueryText))
 				}
 			}
 		})
@@ -370,7 +348,7 @@ func TestPreparedStatementSpans(t *testing.T) {
 
 func TestOpsAndChildSpansOnly(t *testing.T) {
 	rec, tr, ctx, req := newRecorder(t)
-	db := openSQLite(t, WithTracer(tr), WithOps(OpQuery|OpPing), WithChildSpansOnly())
+	db := openSQLite(t, tracesql.WithTracer(tr), tracesql.WithOps(tracesql.OpQuery|tracesql.OpPing), tracesql.WithChildSpansOnly())
 	bg := context.Background()
 	// Not traced: no parent, or not a selected operation.
 	if _, err := db.QueryContext(bg, "SELECT 1"); err != nil {
@@ -388,7 +366,7 @@ func TestOpsAndChildSpansOnly(t *testing.T) {
 	}
 	tx.Commit()
 	if n := len(rec.Spans()); n != 0 {
-		t.Fatalf("%d spans (%v), want none", n, spanNames(rec.Spans()))
+		t.Fatalf("%d spans (%v), want none", n, httpkittest.Names(rec.Spans()))
 	}
 	// Traced: a selected operation with a parent.
 	var one int
@@ -399,7 +377,7 @@ func TestOpsAndChildSpansOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.End()
-	got := spanNames(rec.Spans())
+	got := httpkittest.Names(rec.Spans())
 	if strings.Join(got, ",") != "SELECT,PING,request" {
 		t.Errorf("spans %q, want SELECT, PING, request", got)
 	}
@@ -408,7 +386,7 @@ func TestOpsAndChildSpansOnly(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	rec := tracingtest.NewRecorder()
 	tr := rec.Tracer()
-	db := openSQLite(t, WithTracer(tr))
+	db := openSQLite(t, tracesql.WithTracer(tr))
 	const workers, perWorker = 8, 25
 	parents := make([]tracing.Span, workers)
 	var wg sync.WaitGroup
@@ -453,33 +431,110 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
-func TestSystemOf(t *testing.T) {
-	for _, tc := range []struct {
-		drv  driver.Driver
-		name string
-		want string
-	}{
-		{&sqlite.Driver{}, "", "sqlite"},
-		{&sqlite.Driver{}, "postgres", "sqlite"}, // the package wins
-		{&fakeDriver{}, "postgres", "postgresql"},
-		{&fakeDriver{}, "pgx", "postgresql"},
-		{&fakeDriver{}, "MySQL", "mysql"},
-		{&fakeDriver{}, "sqlserver", "microsoft.sql_server"},
-		{&fakeDriver{}, "custom", "other_sql"},
-		{nil, "", "other_sql"},
-	} {
-		if got := systemOf(tc.drv, tc.name); got != tc.want {
-			t.Errorf("systemOf(%T, %q) = %q, want %q", tc.drv, tc.name, got, tc.want)
+// TestSystemFromDriverPackage: modernc.org/sqlite is known by its
+// package, which wins over the name it is registered under; WithSystem
+// wins over both. (The root's TestSystemOf covers the drivers known by
+// their name only.)
+func TestSystemFromDriverPackage(t *testing.T) {
+	// Registered by tracesql.Register, which has no name to go by.
+	rec, tr, ctx, req := newRecorder(t)
+	db := openSQLite(t, tracesql.WithTracer(tr))
+	if _, err := db.ExecContext(ctx, "DELETE FROM notes"); err != nil {
+		t.Fatal(err)
+	}
+	// Registered by the application under a name that says postgres,
+	// opened by that name.
+	if !slices.Contains(sql.Drivers(), "postgres") { // tests may run more than once
+		sql.Register("postgres", &sqlite.Driver{})
+	}
+	pg, err := tracesql.Open("postgres", sqliteDSN(t), tracesql.WithTracer(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	var one int
+	if err := pg.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		t.Fatal(err)
+	}
+	req.End()
+	for _, name := range []string{"DELETE notes", "SELECT"} {
+		if s, _ := rec.Span(name); s.AttrString(tracesql.AttrSystem) != "sqlite" {
+			t.Errorf("%s: %s = %q, want sqlite (from the driver's package)", name, tracesql.AttrSystem, s.AttrString(tracesql.AttrSystem))
 		}
 	}
 
-	rec, tr, ctx, req := newRecorder(t)
-	db := openSQLite(t, WithSystem("custom.db"), WithTracer(tr))
+	rec, tr, ctx, req = newRecorder(t)
+	db = openSQLite(t, tracesql.WithSystem("custom.db"), tracesql.WithTracer(tr))
 	if _, err := db.ExecContext(ctx, "DELETE FROM notes"); err != nil {
 		t.Fatal(err)
 	}
 	req.End()
-	if s, _ := rec.Span("DELETE notes"); s.AttrString(AttrSystem) != "custom.db" {
-		t.Errorf("%s = %q, want the WithSystem value", AttrSystem, s.AttrString(AttrSystem))
+	if s, _ := rec.Span("DELETE notes"); s.AttrString(tracesql.AttrSystem) != "custom.db" {
+		t.Errorf("%s = %q, want the WithSystem value", tracesql.AttrSystem, s.AttrString(tracesql.AttrSystem))
+	}
+}
+
+// TestTraceCommentWithSQLite: SQLite runs statements that carry a trace
+// comment, before or after the statement (even after a trailing
+// semicolon or a -- comment), and the comment is not recorded.
+func TestTraceCommentWithSQLite(t *testing.T) {
+	for _, pos := range []tracesql.CommentPosition{tracesql.CommentPrepend, tracesql.CommentAppend} {
+		rec, tr, ctx, req := newRecorder(t)
+		db := openSQLite(t, tracesql.WithTracer(tr), tracesql.WithTraceComment(pos))
+		if _, err := db.ExecContext(ctx, "INSERT INTO notes (description) VALUES ('x');"); err != nil {
+			t.Fatalf("position %d: %v", pos, err)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM notes -- trailing comment").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("position %d: count = %d, %v", pos, n, err)
+		}
+		req.End()
+		for _, s := range rec.Spans() {
+			if strings.Contains(s.AttrString(tracesql.AttrQueryText), "traceparent") {
+				t.Errorf("%s records the trace comment", s.Name)
+			}
+		}
+	}
+}
+
+// TestUntracedQueryCostsWhatBareDoes: a query through tracesql on the none
+// tracer makes exactly as many allocations as through the bare driver
+// (the root's test of the same name compares over a driver that allocates
+// nothing).
+func TestUntracedQueryCostsWhatBareDoes(t *testing.T) {
+	dsn := "file:" + filepath.Join(t.TempDir(), "a.db")
+	open := func(traced bool) *sql.DB {
+		var db *sql.DB
+		var err error
+		if traced {
+			db, err = tracesql.Open("sqlite", dsn, tracesql.WithTracer(tracing.New(tracing.NoopBackend())))
+		} else {
+			db, err = sql.Open("sqlite", dsn)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetMaxOpenConns(1)
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	bare, traced := open(false), open(true)
+	if _, err := bare.Exec("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, description TEXT); INSERT INTO notes VALUES (1, 'x')"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	measure := func(db *sql.DB) float64 {
+		var d string
+		run := func() {
+			if err := db.QueryRowContext(ctx, "SELECT description FROM notes WHERE id = ?", 1).Scan(&d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run()
+		return testing.AllocsPerRun(200, run)
+	}
+	b, tr := measure(bare), measure(traced)
+	if tr != b {
+		t.Errorf("query through tracesql (none tracer): %v allocations, bare driver: %v; want the same", tr, b)
 	}
 }

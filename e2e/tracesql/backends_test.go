@@ -1,33 +1,35 @@
-package tracesql
+package tracesql_test
 
 import (
 	"context"
 	"database/sql"
 	"testing"
 
-	"github.com/polytrace/polytrace/middleware/internal/mwtest"
+	"github.com/polytrace/polytrace/middleware/httpkit/httpkittest"
+	"github.com/polytrace/polytrace/middleware/tracesql"
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
-// The span-shape tests again, on every backend of mwtest.Backends, read
-// back through each backend's decoder and checked through its mapping
+// The span-shape tests again, on every backend of httpkittest.Backends
+// (the vendors' included: main_test.go imports e2e/vendors), read back
+// through each backend's decoder and checked through its mapping
 // (Datadog: operation sqlite.query with the query as resource; Jaeger:
 // db.type and db.statement).
 
 // dbSpan returns the one database span read back for name (resource: the
 // sanitized query) and checks what every database span has: kind client,
 // child of parent, the system, type sql and service db.
-func dbSpan(t *testing.T, e *mwtest.Env, spans []tracingtest.SpanData, name, resource string, parent tracing.Span) tracingtest.SpanData {
+func dbSpan(t *testing.T, e *httpkittest.Env, spans []tracingtest.SpanData, name, resource string, parent tracing.Span) tracingtest.SpanData {
 	t.Helper()
-	s := mwtest.Named(t, spans, e.ReadDBName(name, resource))
+	s := httpkittest.Named(t, spans, e.ReadDBName(name, resource))
 	if s.Kind != tracing.SpanKindClient {
 		t.Errorf("%s: kind %v, want client", s.Name, s.Kind)
 	}
 	if psc := parent.SpanContext(); s.TraceID != psc.TraceID() || s.ParentID != psc.SpanID() {
 		t.Errorf("%s: parent %s/%s, want %s/%s", s.Name, s.TraceID, s.ParentID, psc.TraceID(), psc.SpanID())
 	}
-	e.WantAttr(t, s, AttrSystem, tracing.StringValue("sqlite"))
+	e.WantAttr(t, s, tracesql.AttrSystem, tracing.StringValue("sqlite"))
 	e.WantDBOperation(t, s, "sqlite")
 	if s.Type != "sql" || s.Service != "db" || s.Resource != resource {
 		t.Errorf("%s: type %q service %q resource %q, want sql, db, %q", s.Name, s.Type, s.Service, s.Resource, resource)
@@ -36,8 +38,8 @@ func dbSpan(t *testing.T, e *mwtest.Env, spans []tracingtest.SpanData, name, res
 }
 
 func TestQuerySpanOnBackends(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
-		db := openSQLite(t, WithTracer(e.Tracer))
+	httpkittest.Each(t, func(t *testing.T, e *httpkittest.Env) {
+		db := openSQLite(t, tracesql.WithTracer(e.Tracer))
 		ctx, req := e.Tracer.Start(context.Background(), "request", tracing.WithKind(tracing.SpanKindServer))
 		const insert = "INSERT INTO notes (description) VALUES (?), (?)"
 		if _, err := db.ExecContext(ctx, insert, "secret-arg-1", "secret-arg-2"); err != nil {
@@ -58,21 +60,21 @@ func TestQuerySpanOnBackends(t *testing.T) {
 		spans := e.SpansExactly(t, 4) // CREATE (no parent), INSERT, SELECT, request
 
 		ins := dbSpan(t, e, spans, "INSERT notes", insert, req)
-		e.WantAttr(t, ins, AttrQueryText, tracing.StringValue(insert))
-		e.WantAttr(t, ins, AttrOperation, tracing.StringValue("INSERT"))
-		e.WantAttr(t, ins, AttrCollection, tracing.StringValue("notes"))
-		e.WantAttr(t, ins, AttrAffectedRows, tracing.Int64Value(2))
+		e.WantAttr(t, ins, tracesql.AttrQueryText, tracing.StringValue(insert))
+		e.WantAttr(t, ins, tracesql.AttrOperation, tracing.StringValue("INSERT"))
+		e.WantAttr(t, ins, tracesql.AttrCollection, tracing.StringValue("notes"))
+		e.WantAttr(t, ins, tracesql.AttrAffectedRows, tracing.Int64Value(2))
 
 		const sanitized = "SELECT id, description FROM notes WHERE description <> ? AND id > ?"
 		sel := dbSpan(t, e, spans, "SELECT notes", sanitized, req)
-		e.WantAttr(t, sel, AttrQueryText, tracing.StringValue(sanitized))
-		e.WantAttr(t, sel, AttrOperation, tracing.StringValue("SELECT"))
-		e.WantAttr(t, sel, AttrReturnedRows, tracing.Int64Value(2))
+		e.WantAttr(t, sel, tracesql.AttrQueryText, tracing.StringValue(sanitized))
+		e.WantAttr(t, sel, tracesql.AttrOperation, tracing.StringValue("SELECT"))
+		e.WantAttr(t, sel, tracesql.AttrReturnedRows, tracing.Int64Value(2))
 		if sel.Status != tracing.StatusUnset {
 			t.Errorf("SELECT: status %v", sel.Status)
 		}
 		for _, secret := range []string{"secret-arg", "hidden literal"} {
-			if mwtest.ContainsValue(spans, secret) {
+			if httpkittest.ContainsValue(spans, secret) {
 				t.Errorf("%q was recorded", secret)
 			}
 		}
@@ -80,8 +82,8 @@ func TestQuerySpanOnBackends(t *testing.T) {
 }
 
 func TestErrorSpansOnBackends(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
-		db := openSQLite(t, WithTracer(e.Tracer))
+	httpkittest.Each(t, func(t *testing.T, e *httpkittest.Env) {
+		db := openSQLite(t, tracesql.WithTracer(e.Tracer))
 		ctx, req := e.Tracer.Start(context.Background(), "request")
 		const bad = "INSERT INTO missing (a) VALUES (1)"
 		_, err := db.ExecContext(ctx, bad)
@@ -102,13 +104,13 @@ func TestErrorSpansOnBackends(t *testing.T) {
 		if empty.Status != tracing.StatusUnset || empty.ErrorMessage != "" {
 			t.Errorf("empty result: status %v, error %q", empty.Status, empty.ErrorMessage)
 		}
-		e.WantAttr(t, empty, AttrReturnedRows, tracing.Int64Value(0))
+		e.WantAttr(t, empty, tracesql.AttrReturnedRows, tracing.Int64Value(0))
 	})
 }
 
 func TestTransactionSpansOnBackends(t *testing.T) {
-	mwtest.Each(t, func(t *testing.T, e *mwtest.Env) {
-		db := openSQLite(t, WithTracer(e.Tracer))
+	httpkittest.Each(t, func(t *testing.T, e *httpkittest.Env) {
+		db := openSQLite(t, tracesql.WithTracer(e.Tracer))
 		ctx, req := e.Tracer.Start(context.Background(), "request")
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
@@ -124,7 +126,7 @@ func TestTransactionSpansOnBackends(t *testing.T) {
 		spans := e.SpansExactly(t, 5)
 		for _, op := range []string{"BEGIN", "ROLLBACK"} {
 			s := dbSpan(t, e, spans, op, op, req)
-			e.WantAttr(t, s, AttrOperation, tracing.StringValue(op))
+			e.WantAttr(t, s, tracesql.AttrOperation, tracing.StringValue(op))
 		}
 		dbSpan(t, e, spans, "DELETE notes", "DELETE FROM notes", req)
 	})

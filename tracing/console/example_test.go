@@ -28,6 +28,6 @@ func Example() {
 	fmt.Print(s)
 	// Output:
 	// trace <trace id> · <service> · <duration> · 2 spans
-	// GET /notes/{id}  server <duration> <bar> http.response.status_code=200
+	// GET /notes/{id}  server <duration> <bar> status=200
 	// └─ GetNote       internal <duration> <bar> note.id=3
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // Attribute values are variables, as request data is: a constant string
@@ -25,14 +26,9 @@ var (
 // processes compete for the CPU.
 func loop(b *testing.B, f func()) {
 	b.ReportAllocs()
-	before, ok := processCPU()
-	n := 0
+	defer tracingtest.ReportCPU(b)()
 	for b.Loop() {
 		f()
-		n++
-	}
-	if after, ok2 := processCPU(); ok && ok2 && n > 0 {
-		b.ReportMetric(float64(after-before)/float64(n), "cpu-ns/op")
 	}
 }
 

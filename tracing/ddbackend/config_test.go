@@ -14,6 +14,7 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // TestBadSettings: values dd-trace-go would warn about and replace by a
@@ -63,7 +64,7 @@ func TestBadSettings(t *testing.T) {
 			}
 			b, err := ddbackend.New(c.opts...)
 			if err == nil {
-				shutdown(t, b)
+				tracingtest.Shutdown(t, b)
 				t.Fatalf("New accepted %v", c.env)
 			}
 			if !strings.Contains(err.Error(), c.want) {
@@ -100,7 +101,7 @@ func TestSummaryAndRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(t, tr.Backend().(*ddbackend.Backend))
+	defer tracingtest.Shutdown(t, tr.Backend().(*ddbackend.Backend))
 	want := "polytrace: backend=datadog service=notes env=prod version=1.2.3 destination=" + a.URL() +
 		" sampler=datadog(rules=1,rate=0.25,limit=100/s) propagators=datadog,tracecontext,baggage\n"
 	if out.String() != want {
@@ -124,7 +125,7 @@ func TestIdentityFallback(t *testing.T) {
 	}
 	_, sp := tracing.New(b).Start(bg(), "x")
 	sp.End()
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	s := ddtest.SpanNamed(t, a.Spans(), "x")
 	if s.Service != "notes-otel" || s.Meta["env"] != "staging" || s.Meta["version"] != "2.0.0" {
 		t.Errorf("span service %q env %q version %q", s.Service, s.Meta["env"], s.Meta["version"])
@@ -141,7 +142,7 @@ func TestIdentityFallback(t *testing.T) {
 	if s := tr.Summary(); s.Service != "notes-jaeger" || s.Environment != "code-env" {
 		t.Errorf("summary %+v", s)
 	}
-	shutdown(t, tr.Backend().(*ddbackend.Backend))
+	tracingtest.Shutdown(t, tr.Backend().(*ddbackend.Backend))
 }
 
 // TestOneActiveBackend: dd-trace-go's tracer is process-global, so a
@@ -156,9 +157,9 @@ func TestOneActiveBackend(t *testing.T) {
 	if _, err := tracing.Open(bg(), "datadog", tracing.WithBackendOptions(ddbackend.WithAgentURL(a.URL()))); !errors.Is(err, ddbackend.ErrActive) {
 		t.Errorf("Open while active: %v, want ErrActive", err)
 	}
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	b2 := newBackend(t, a)
-	shutdown(t, b2)
+	tracingtest.Shutdown(t, b2)
 
 	if err := v2tracer.Start(v2tracer.WithAgentURL(a.URL()), v2tracer.WithLogger(ddLog)); err != nil {
 		t.Fatal(err)
@@ -183,7 +184,7 @@ func TestFormatIDs(t *testing.T) {
 	if tid, sid := b.FormatIDs(tracing.SpanContext{}); tid != "" || sid != "" {
 		t.Errorf("FormatIDs of an invalid context = %q, %q", tid, sid)
 	}
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	t.Setenv("DD_TRACE_128_BIT_TRACEID_LOGGING_ENABLED", "true")
 	b = newBackend(t, a)
 	if tid, _ := b.FormatIDs(sc); tid != "6b01fd4300000000000000000000002a" {
@@ -214,7 +215,7 @@ func TestDisabled(t *testing.T) {
 	if out["traceparent"] != h["traceparent"] {
 		t.Errorf("disabled backend injected %v, want the extracted context forwarded", out)
 	}
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	if n := len(a.Spans()); n != 0 {
 		t.Errorf("%d spans sent while disabled", n)
 	}

@@ -1,7 +1,6 @@
 package ddbackend_test
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // FuzzExtract feeds hostile x-datadog-* and W3C headers to the backend's
@@ -28,26 +28,12 @@ func FuzzExtract(f *testing.F) {
 	f.Cleanup(a.Close)
 	tr := tracing.New(newBackend(f, a))
 	f.Fuzz(func(t *testing.T, tp1, tp2, ts, bag, ddTrace, ddParent, ddPrio, ddTags string) {
-		h := http.Header{}
-		for k, v := range map[string]string{"Traceparent": tp1, "Tracestate": ts, "Baggage": bag, "X-Datadog-Trace-Id": ddTrace,
-			"X-Datadog-Parent-Id": ddParent, "X-Datadog-Sampling-Priority": ddPrio, "X-Datadog-Tags": ddTags} {
-			if v != "" {
-				h[k] = []string{v}
-			}
-		}
+		h := tracingtest.Headers(map[string]string{"Traceparent": tp1, "Tracestate": ts, "Baggage": bag, "X-Datadog-Trace-Id": ddTrace,
+			"X-Datadog-Parent-Id": ddParent, "X-Datadog-Sampling-Priority": ddPrio, "X-Datadog-Tags": ddTags})
 		if tp2 != "" {
 			h["Traceparent"] = append(h["Traceparent"], tp2)
 		}
-		ctx := tr.Extract(context.Background(), tracing.HeaderCarrier(h))
-		remote := tracing.SpanFromContext(ctx).SpanContext()
-		ctx, sp := tr.Start(ctx, "child")
-		defer sp.End()
-		out := http.Header{}
-		tr.Inject(ctx, tracing.HeaderCarrier(out))
-		got := checkInjected(t, out)
-		if remote.IsValid() && got.TraceID() != remote.TraceID() {
-			t.Fatalf("extracted %v but sent on trace %s", remote, got.TraceID())
-		}
+		tracingtest.ContinueTrace(t, tr, h, checkInjected)
 	})
 }
 
@@ -55,14 +41,7 @@ func FuzzExtract(f *testing.F) {
 // context.
 func checkInjected(t *testing.T, out http.Header) tracing.SpanContext {
 	t.Helper()
-	tps := out.Values("Traceparent")
-	if len(tps) != 1 {
-		t.Fatalf("injected %d traceparent headers", len(tps))
-	}
-	sc, ok := tracing.ParseTraceparent(tps[0])
-	if !ok || len(tps[0]) != 55 || !strings.HasPrefix(tps[0], "00-") {
-		t.Fatalf("injected traceparent %q is not a valid version 00 traceparent", tps[0])
-	}
+	sc := tracingtest.InjectedTraceparent(t, out)
 	if ts := out.Values("Tracestate"); len(ts) > 1 {
 		t.Fatalf("injected %d tracestate headers", len(ts))
 	} else if len(ts) == 1 {
@@ -88,10 +67,10 @@ func checkInjected(t *testing.T, out http.Header) tracing.SpanContext {
 		}
 	}
 	if got := out.Get("X-Datadog-Trace-Id"); got != sc.TraceID().LowDecimal() {
-		t.Fatalf("x-datadog-trace-id %q, traceparent %s", got, tps[0])
+		t.Fatalf("x-datadog-trace-id %q, traceparent %s", got, out.Get("Traceparent"))
 	}
 	if got := out.Get("X-Datadog-Parent-Id"); got != sc.SpanID().Decimal() {
-		t.Fatalf("x-datadog-parent-id %q, traceparent %s", got, tps[0])
+		t.Fatalf("x-datadog-parent-id %q, traceparent %s", got, out.Get("Traceparent"))
 	}
 	if tags := out.Values("X-Datadog-Tags"); len(tags) > 1 || len(tags) == 1 && len(tags[0]) > 512 {
 		t.Fatalf("x-datadog-tags %q", tags)
@@ -116,30 +95,13 @@ func TestExtractHugeHeadersBounded(t *testing.T) {
 	a := newAgent(t, ddtest.Config{Discard: true})
 	b := newBackend(t, a)
 	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-	many := func(v string, n int) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = v
-		}
-		return out
-	}
 	small := http.Header{"Traceparent": {tp}, "Tracestate": {"a=1"}, "Baggage": {"k=v"}, "X-Datadog-Trace-Id": {"1"},
 		"X-Datadog-Parent-Id": {"2"}, "X-Datadog-Tags": {"_dd.p.dm=-1"}}
-	count := func(h http.Header) float64 {
-		return testing.AllocsPerRun(10, func() { b.Extract(context.Background(), tracing.HeaderCarrier(h)) })
-	}
-	base := count(small)
-	for name, h := range map[string]http.Header{
+	tracingtest.ExtractAllocsBounded(t, b, small, map[string]http.Header{
 		"huge values": {"Traceparent": {tp + strings.Repeat("-x", 1<<20)}, "Tracestate": {strings.Repeat("a=1,", 1<<18)},
 			"Baggage": {strings.Repeat("k=v,", 1<<18)}, "X-Datadog-Trace-Id": {strings.Repeat("9", 1<<20)},
 			"X-Datadog-Tags": {strings.Repeat("_dd.p.tid=1,", 1<<16)}},
-		"many headers": {"Traceparent": {tp}, "Tracestate": many("a=1", 1<<16), "Baggage": many("k=v", 1<<16),
-			"X-Datadog-Tags": many("_dd.p.dm=-1", 1<<12)},
-	} {
-		got := count(h)
-		t.Logf("%s: %v allocations (small headers: %v)", name, got, base)
-		if got > base+60 {
-			t.Errorf("%s: %v allocations, small headers %v: not bounded", name, got, base)
-		}
-	}
+		"many headers": {"Traceparent": {tp}, "Tracestate": tracingtest.Repeated("a=1", 1<<16), "Baggage": tracingtest.Repeated("k=v", 1<<16),
+			"X-Datadog-Tags": tracingtest.Repeated("_dd.p.dm=-1", 1<<12)},
+	}, 60)
 }

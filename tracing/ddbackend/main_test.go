@@ -1,11 +1,9 @@
 package ddbackend_test
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -13,6 +11,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing/ddbackend"
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 func TestMain(m *testing.M) {
@@ -81,15 +80,6 @@ func newBackend(t testing.TB, a *ddtest.Agent, opts ...ddbackend.Option) *ddback
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	t.Cleanup(func() { shutdown(t, b) })
+	t.Cleanup(func() { tracingtest.Shutdown(t, b) })
 	return b
-}
-
-func shutdown(t testing.TB, b *ddbackend.Backend) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := b.Shutdown(ctx); err != nil {
-		t.Errorf("Shutdown: %v", err)
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 type countingTransport struct {
@@ -35,7 +36,7 @@ func TestOptions(t *testing.T) {
 	tr := tracing.New(b)
 	_, q := tr.Start(bg(), "SELECT", tracing.WithKind(tracing.SpanKindClient), tracing.WithAttrs(tracing.String("db.system.name", "mysql")))
 	q.End()
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	s := ddtest.SpanNamed(t, a.Spans(), "mysql.query")
 	if s.Service != "svc" || s.Meta["env"] != "from-code" || s.Meta["version"] != "9" {
 		t.Errorf("span service %q env %q version %q", s.Service, s.Meta["env"], s.Meta["version"])
@@ -59,7 +60,7 @@ func TestSchemaV1(t *testing.T) {
 	_, q := tr.Start(ctx, "SELECT", tracing.WithKind(tracing.SpanKindClient), tracing.WithAttrs(tracing.String("db.system.name", "redis")))
 	q.End()
 	srv.End()
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	spans := a.Spans()
 	checkSpan(t, ddtest.SpanNamed(t, spans, "http.server.request"), ddtest.Span{Name: "http.server.request", Resource: "GET /x", Type: "web", Service: "notes"}, nil, nil)
 	checkSpan(t, ddtest.SpanNamed(t, spans, "http.client.request"), ddtest.Span{Name: "http.client.request", Resource: "GET", Type: "http", Service: "notes"}, nil, nil)

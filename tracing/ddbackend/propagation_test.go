@@ -15,6 +15,7 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // TestInjectDefaultStyles: datadog, tracecontext and baggage, with the
@@ -110,7 +111,7 @@ func TestExtract(t *testing.T) {
 		t.Error("malformed headers gave a span context")
 	}
 
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	s := ddtest.SpanNamed(t, a.Spans(), "server")
 	if s.ParentID != 12345 || s.TraceID != tid.Low64() || s.TraceIDHigh != tid.High64() {
 		t.Errorf("wire: trace %x-%x parent %d", s.TraceIDHigh, s.TraceID, s.ParentID)
@@ -181,7 +182,7 @@ func TestInjectAfterShutdown(t *testing.T) {
 	b := newBackend(t, a)
 	tr := tracing.New(b)
 	ctx, sp := tr.Start(bg(), "straddling")
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	h := http.Header{}
 	tr.Inject(ctx, tracing.HeaderCarrier(h))
 	sp.End()
@@ -205,7 +206,7 @@ func TestPropagationAcrossInstances(t *testing.T) {
 	h := http.Header{}
 	tr1.Inject(tracing.ContextWithBaggage(ctx, bag), tracing.HeaderCarrier(h))
 	client.End()
-	shutdown(t, b1)
+	tracingtest.Shutdown(t, b1)
 
 	a2 := newAgent(t, ddtest.Config{})
 	b2 := newBackend(t, a2)
@@ -216,7 +217,7 @@ func TestPropagationAcrossInstances(t *testing.T) {
 	}
 	_, server := tr2.Start(sctx, "server-handle", tracing.WithKind(tracing.SpanKindServer))
 	server.End()
-	shutdown(t, b2)
+	tracingtest.Shutdown(t, b2)
 
 	checkRemoteChild(t, ddtest.SpanNamed(t, a1.Spans(), "client-call"), ddtest.SpanNamed(t, a2.Spans(), "server-handle"))
 }
@@ -256,7 +257,7 @@ func TestCrossProcessPropagation(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "PASS") {
 		t.Fatalf("child process: %v\n%s", err, out)
 	}
-	shutdown(t, b1)
+	tracingtest.Shutdown(t, b1)
 	checkRemoteChild(t, ddtest.SpanNamed(t, a1.Spans(), "client-call"), ddtest.SpanNamed(t, a2.Spans(), "server-handle"))
 }
 
@@ -278,7 +279,7 @@ func TestCrossProcessChild(t *testing.T) {
 	ctx := tr.Extract(bg(), tracing.HeaderCarrier(h))
 	_, server := tr.Start(ctx, "server-handle", tracing.WithKind(tracing.SpanKindServer))
 	server.End()
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 }
 
 // TestForeignParent: a span context that did not come from this backend
@@ -307,7 +308,7 @@ func TestForeignParent(t *testing.T) {
 		}
 		sp.End()
 	}
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	s := ddtest.SpanNamed(t, a.Spans(), "child-of-foreign-01")
 	if s.ParentID != 0x00f067aa0ba902b7 || s.TraceIDHigh != 0x4bf92f3577b34da6 || s.TraceID != 0xa3ce929d0e0e4736 {
 		t.Errorf("wire: trace %x-%x parent %x", s.TraceIDHigh, s.TraceID, s.ParentID)

@@ -11,6 +11,7 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/ddbackend"
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // TestWireSeedTutorial reproduces what the seed tutorial's dd-trace-go
@@ -70,7 +71,7 @@ func TestWireSeedTutorial(t *testing.T) {
 	failing.End()
 
 	ssc := server.SpanContext()
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	spans := a.Spans() // no waiting: Shutdown delivered them
 	if len(spans) != 5 {
 		t.Fatalf("the agent has %d spans when Shutdown returned, want 5", len(spans))
@@ -196,7 +197,7 @@ func TestWireLateChanges(t *testing.T) {
 	q.SetAttrs(tracing.String("db.system.name", "postgresql"), tracing.String("db.query.text", "SELECT 1"))
 	q.End()
 	srv.End()
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	spans := a.Spans()
 
 	checkSpan(t, ddtest.SpanNamed(t, spans, "GET /notes/{id}"), ddtest.Span{Name: "http.request", Resource: "GET /notes/{id}", Type: "web", Service: "notes"}, nil, nil)
@@ -222,7 +223,7 @@ func TestWireAttributeTypes(t *testing.T) {
 		tracing.Attr{Key: "empty"},
 	))
 	sp.End()
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	s := ddtest.SpanNamed(t, a.Spans(), "types")
 	checkSpan(t, s, ddtest.Span{Name: "types", Resource: "types", Service: s.Service},
 		map[string]string{"s": "v", "b": "true", "big": strconv.FormatInt(1<<60, 10), "ss.0": "x", "ss.1": "y"},
@@ -242,7 +243,7 @@ func TestWireEventsAsTags(t *testing.T) {
 	_, sp := tr.Start(bg(), "evented")
 	sp.AddEventAt(at, "validated", tracing.Int("items", 3), tracing.StringSlice("by", []string{"schema"}))
 	sp.End()
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	s := ddtest.SpanNamed(t, a.Spans(), "evented")
 	if _, ok := s.Meta["events"]; !ok || len(s.Events) != 1 {
 		t.Fatalf("events tag %q, decoded %v", s.Meta["events"], s.Events)
@@ -272,7 +273,7 @@ func TestWireLinksAndSampling(t *testing.T) {
 		t.Error("span still sampled after manual.drop")
 	}
 	dropped.End()
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	spans := a.Spans()
 	k := ddtest.SpanNamed(t, spans, "kept")
 	if len(k.Links) != 1 {
@@ -302,7 +303,7 @@ func TestWireSampleRate(t *testing.T) {
 		t.Error("span sampled at rate 0")
 	}
 	sp.End()
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	if p := ddtest.SpanNamed(t, a.Spans(), "unsampled").Metrics["_sampling_priority_v1"]; p > 0 {
 		t.Errorf("priority %v at rate 0", p)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend/jaegertest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // TestConfigErrors: bad values are errors that name the variable, never
@@ -53,7 +54,7 @@ func TestConfigErrors(t *testing.T) {
 			for k, v := range c.vars {
 				vars[k] = v
 			}
-			setEnv(t, vars)
+			tracingtest.IsolateEnv(t, vars)
 			b, err := jaegerbackend.New()
 			if err == nil {
 				_ = b.Shutdown(context.Background())
@@ -72,7 +73,7 @@ func TestConfigErrors(t *testing.T) {
 		})
 	}
 	t.Run("WithPropagation()", func(t *testing.T) {
-		setEnv(t, nil)
+		tracingtest.IsolateEnv(t, nil)
 		if _, err := jaegerbackend.New(jaegerbackend.WithPropagation()); err == nil {
 			t.Error("no propagation format accepted")
 		}
@@ -115,7 +116,7 @@ func TestRegisteredAndSummary(t *testing.T) {
 }
 
 func TestDefaultSampler(t *testing.T) {
-	setEnv(t, map[string]string{"JAEGER_SERVICE_NAME": "x", "JAEGER_AGENT_HOST": "127.0.0.1"})
+	tracingtest.IsolateEnv(t, map[string]string{"JAEGER_SERVICE_NAME": "x", "JAEGER_AGENT_HOST": "127.0.0.1"})
 	b, err := jaegerbackend.New()
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +130,7 @@ func TestDefaultSampler(t *testing.T) {
 // TestDisabled: JAEGER_DISABLED=true records nothing, yet forwards the
 // context it extracted in both formats, as the none backend forwards W3C.
 func TestDisabled(t *testing.T) {
-	setEnv(t, map[string]string{"JAEGER_SERVICE_NAME": "x", "JAEGER_DISABLED": "true"})
+	tracingtest.IsolateEnv(t, map[string]string{"JAEGER_SERVICE_NAME": "x", "JAEGER_DISABLED": "true"})
 	b, err := jaegerbackend.New()
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // FuzzExtract feeds hostile uber-trace-id, uberctx-*, jaeger-baggage and
@@ -26,7 +27,7 @@ func FuzzExtract(f *testing.F) {
 	f.Add("ABC%3Adef%3A0%3A3", "%zz", "=,=", "", "", strings.Repeat("k=v,", 3000))
 	f.Add("0:0:0:0", "", "", tp, " , b=2", "")
 	f.Add("xyz:1:0:1:9", strings.Repeat("v", 9000), strings.Repeat("k=v,", 100), "garbage", "A=1", "k=%zz")
-	setEnv(f, nil)
+	tracingtest.IsolateEnv(f, nil)
 	b, err := jaegerbackend.New(jaegerbackend.WithServiceName("fuzz"), jaegerbackend.WithSampler(jaeger.NewConstSampler(true)),
 		jaegerbackend.WithReporter(jaeger.NewNullReporter()))
 	if err != nil {
@@ -35,23 +36,8 @@ func FuzzExtract(f *testing.F) {
 	tr := tracing.New(b)
 	f.Cleanup(func() { _ = tr.Shutdown(context.Background()) })
 	f.Fuzz(func(t *testing.T, uber, uberctx, jbag, tp1, ts, bag string) {
-		h := http.Header{}
-		for k, v := range map[string]string{"Uber-Trace-Id": uber, "Uberctx-User": uberctx, "Jaeger-Baggage": jbag,
-			"Traceparent": tp1, "Tracestate": ts, "Baggage": bag} {
-			if v != "" {
-				h[k] = []string{v}
-			}
-		}
-		ctx := tr.Extract(context.Background(), tracing.HeaderCarrier(h))
-		remote := tracing.SpanFromContext(ctx).SpanContext()
-		ctx, sp := tr.Start(ctx, "child")
-		defer sp.End()
-		out := http.Header{}
-		tr.Inject(ctx, tracing.HeaderCarrier(out))
-		got := checkInjected(t, out)
-		if remote.IsValid() && got.TraceID() != remote.TraceID() {
-			t.Fatalf("extracted %v but sent on trace %s", remote, got.TraceID())
-		}
+		tracingtest.ContinueTrace(t, tr, tracingtest.Headers(map[string]string{"Uber-Trace-Id": uber, "Uberctx-User": uberctx,
+			"Jaeger-Baggage": jbag, "Traceparent": tp1, "Tracestate": ts, "Baggage": bag}), checkInjected)
 	})
 }
 
@@ -59,14 +45,7 @@ func FuzzExtract(f *testing.F) {
 // context.
 func checkInjected(t *testing.T, out http.Header) tracing.SpanContext {
 	t.Helper()
-	tps := out.Values("Traceparent")
-	if len(tps) != 1 {
-		t.Fatalf("injected %d traceparent headers", len(tps))
-	}
-	sc, ok := tracing.ParseTraceparent(tps[0])
-	if !ok || len(tps[0]) != 55 || !strings.HasPrefix(tps[0], "00-") {
-		t.Fatalf("injected traceparent %q is not a valid version 00 traceparent", tps[0])
-	}
+	sc := tracingtest.InjectedTraceparent(t, out)
 	if ts := out.Values("Tracestate"); len(ts) > 1 || len(ts) == 1 && tracing.NormalizeTracestate(ts[0]) != ts[0] {
 		t.Fatalf("injected tracestate %q is not one canonical list", ts)
 	}
@@ -90,7 +69,7 @@ func checkInjected(t *testing.T, out http.Header) tracing.SpanContext {
 	tid, err1 := tracing.TraceIDFromHex(strings.Repeat("0", 32-len(parts[0])) + parts[0])
 	sid, err2 := strconv.ParseUint(parts[1], 16, 64)
 	if err1 != nil || err2 != nil || tid != sc.TraceID() || tracing.SpanIDFromUint64(sid) != sc.SpanID() {
-		t.Fatalf("uber-trace-id %q and traceparent %q disagree", u[0], tps[0])
+		t.Fatalf("uber-trace-id %q and traceparent %q disagree", u[0], out.Get("Traceparent"))
 	}
 	n := 0
 	for k := range out {
@@ -107,7 +86,7 @@ func checkInjected(t *testing.T, out http.Header) tracing.SpanContext {
 // TestExtractHugeHeadersBounded: headers of any size and number cost the
 // backend's Extract a bounded number of allocations.
 func TestExtractHugeHeadersBounded(t *testing.T) {
-	setEnv(t, nil)
+	tracingtest.IsolateEnv(t, nil)
 	b, err := jaegerbackend.New(jaegerbackend.WithServiceName("bounded"), jaegerbackend.WithSampler(jaeger.NewConstSampler(true)),
 		jaegerbackend.WithReporter(jaeger.NewNullReporter()))
 	if err != nil {
@@ -121,15 +100,5 @@ func TestExtractHugeHeadersBounded(t *testing.T) {
 	for i := range 1 << 13 {
 		many["Uberctx-K"+strconv.Itoa(i)] = []string{"v"}
 	}
-	count := func(h http.Header) float64 {
-		return testing.AllocsPerRun(5, func() { b.Extract(context.Background(), tracing.HeaderCarrier(h)) })
-	}
-	base := count(small)
-	for name, h := range map[string]http.Header{"huge values": huge, "many headers": many} {
-		got := count(h)
-		t.Logf("%s: %v allocations (small headers: %v)", name, got, base)
-		if got > base+400 {
-			t.Errorf("%s: %v allocations, small headers %v: not bounded", name, got, base)
-		}
-	}
+	tracingtest.ExtractAllocsBounded(t, b, small, map[string]http.Header{"huge values": huge, "many headers": many}, 400)
 }

@@ -183,14 +183,8 @@ func TestSharesTraceWithW3CBackends(t *testing.T) {
 
 	// W3C service → jaeger service → W3C service.
 	ctx, up := rt.Start(context.Background(), "upstream", tracing.WithKind(tracing.SpanKindClient))
-	h := http.Header{}
-	rt.Inject(ctx, tracing.HeaderCarrier(h))
-	jctx := jt.Extract(context.Background(), tracing.HeaderCarrier(h))
-	jctx, mid := jt.Start(jctx, "middle", tracing.WithKind(tracing.SpanKindServer))
-	h2 := http.Header{}
-	jt.Inject(jctx, tracing.HeaderCarrier(h2))
-	dctx := rt.Extract(context.Background(), tracing.HeaderCarrier(h2))
-	_, down := rt.Start(dctx, "downstream", tracing.WithKind(tracing.SpanKindServer))
+	jctx, mid := jt.Start(tracingtest.Hop(ctx, rt, jt), "middle", tracing.WithKind(tracing.SpanKindServer))
+	_, down := rt.Start(tracingtest.Hop(jctx, jt, rt), "downstream", tracing.WithKind(tracing.SpanKindServer))
 	down.End()
 	mid.End()
 	up.End()

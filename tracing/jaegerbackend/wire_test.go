@@ -2,10 +2,6 @@ package jaegerbackend_test
 
 import (
 	"context"
-	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +12,7 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend"
 	"github.com/polytrace/polytrace/tracing/jaegerbackend/jaegertest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 type notFound struct{ id int }
@@ -151,7 +148,7 @@ func TestWireMapping(t *testing.T) {
 // password.
 func TestCollectorHTTP(t *testing.T) {
 	c := jaegertest.StartCollector(t)
-	setEnv(t, map[string]string{
+	tracingtest.IsolateEnv(t, map[string]string{
 		"JAEGER_SERVICE_NAME": "notes", "JAEGER_ENDPOINT": c.URL(), "JAEGER_USER": "svc", "JAEGER_PASSWORD": "hunter2",
 		"JAEGER_SAMPLER_TYPE": "probabilistic", "JAEGER_SAMPLER_PARAM": "1",
 	})
@@ -220,40 +217,14 @@ func TestSpanTooLargeForUDP(t *testing.T) {
 	}
 }
 
-// blockingCollector answers its first request only when released, and
-// every later one at once.
-func blockingCollector(t *testing.T) (url string, arrived <-chan struct{}, release func()) {
-	got := make(chan struct{}, 1)
-	rel := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case got <- struct{}{}:
-			select {
-			case <-rel:
-			case <-r.Context().Done():
-				return
-			}
-		default:
-		}
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	var once bool
-	release = func() {
-		if !once {
-			once = true
-			close(rel)
-		}
-	}
-	t.Cleanup(func() { release(); srv.Close() })
-	return srv.URL + "/api/traces", got, release
-}
-
 // TestQueueFullDropsAreCounted: the reporter's queue overflows while the
 // transport is busy; Stats counts the drops through jaeger's own metric,
 // which still reaches the user's metrics factory.
 func TestQueueFullDropsAreCounted(t *testing.T) {
-	url, arrived, release := blockingCollector(t)
-	setEnv(t, map[string]string{"JAEGER_SERVICE_NAME": "q", "JAEGER_ENDPOINT": url, "JAEGER_SAMPLER_TYPE": "const",
+	c := jaegertest.StartCollector(t)
+	hold := make(chan struct{})
+	c.SetFault(jaegertest.Fault{Hold: hold})
+	tracingtest.IsolateEnv(t, map[string]string{"JAEGER_SERVICE_NAME": "q", "JAEGER_ENDPOINT": c.URL(), "JAEGER_SAMPLER_TYPE": "const",
 		"JAEGER_SAMPLER_PARAM": "1", "JAEGER_REPORTER_MAX_QUEUE_SIZE": "2"})
 	mf := metricstest.NewFactory(0)
 	b, err := jaegerbackend.New(jaegerbackend.WithMetricsFactory(mf))
@@ -265,7 +236,9 @@ func TestQueueFullDropsAreCounted(t *testing.T) {
 	first.End()
 	flushed := make(chan error, 1)
 	go func() { flushed <- tr.ForceFlush(context.Background()) }()
-	<-arrived // the transport is now busy sending "first"
+	if !c.WaitAttempts(1, 30*time.Second) { // then it is busy sending "first"
+		t.Fatal("the transport never reached the collector")
+	}
 	for range 6 {
 		_, sp := tr.Start(context.Background(), "burst")
 		sp.End()
@@ -278,7 +251,7 @@ func TestQueueFullDropsAreCounted(t *testing.T) {
 	if st.Dropped < 3 || int64(st.Dropped) != forwarded {
 		t.Errorf("dropped %d (metric forwarded to the user's factory: %d), want at least 3 and equal", st.Dropped, forwarded)
 	}
-	release()
+	close(hold)
 	if err := <-flushed; err != nil {
 		t.Fatal(err)
 	}
@@ -287,71 +260,5 @@ func TestQueueFullDropsAreCounted(t *testing.T) {
 	}
 	if st := b.Stats(); st.Ended != 7 || st.Exported+st.Dropped != 7 {
 		t.Errorf("after shutdown: %+v, want 7 ended, all exported or dropped", st)
-	}
-}
-
-// TestShutdownBoundedByContext: a collector that never answers does not
-// hold Shutdown past its context (jaeger's Close has no timeout of its
-// own); the send in progress is cancelled so that closing finishes soon
-// after, and the lost spans are counted.
-func TestShutdownBoundedByContext(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body) // so that the server notices when the client gives up
-		<-r.Context().Done()               // and never answers
-	}))
-	defer srv.Close()
-	setEnv(t, map[string]string{"JAEGER_SERVICE_NAME": "hang", "JAEGER_ENDPOINT": srv.URL + "/api/traces",
-		"JAEGER_SAMPLER_TYPE": "const", "JAEGER_SAMPLER_PARAM": "1"})
-	b, err := jaegerbackend.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tracing.New(b)
-	_, sp := tr.Start(context.Background(), "flushed")
-	sp.End()
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	if err := b.ForceFlush(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("ForceFlush against a hanging collector: %v, want the context's deadline", err)
-	}
-
-	for range 3 {
-		_, sp := tr.Start(context.Background(), "closed")
-		sp.End()
-	}
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel2()
-	if err := b.Shutdown(ctx2); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Shutdown against a hanging collector: %v, want the context's deadline", err)
-	}
-	// Closing goes on in the background and, its request cancelled,
-	// finishes: a second Shutdown waits for it.
-	ctx3, cancel3 := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel3()
-	if err := b.Shutdown(ctx3); err != nil {
-		t.Fatalf("closing did not finish after the send was cancelled: %v", err)
-	}
-	if st := b.Stats(); st.Ended != 4 || st.Exported != 0 || st.Dropped != 4 {
-		t.Errorf("stats %+v, want 4 ended and dropped", st)
-	}
-}
-
-// TestEndedAfterShutdown: a span that ends after Shutdown is counted as
-// dropped and not sent.
-func TestEndedAfterShutdown(t *testing.T) {
-	b, a := newAgentBackend(t, nil)
-	tr := tracing.New(b)
-	_, before := tr.Start(context.Background(), "before")
-	_, straddle := tr.Start(context.Background(), "straddle")
-	before.End()
-	if err := tr.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	straddle.End()
-	if s := a.Spans(t, 1, wait); len(s) != 1 || s[0].OperationName != "before" {
-		t.Fatalf("agent got %d spans", len(s))
-	}
-	if st := tr.Stats(); st.Ended != 1 || st.Exported != 1 || st.Dropped != 1 {
-		t.Errorf("stats %+v", st)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // discard is an exporter that drops everything, so that benchmarks measure
@@ -50,7 +51,7 @@ func BenchmarkStartEnd(b *testing.B) {
 				defer parent.End()
 			}
 			b.ReportAllocs()
-			defer reportCPU(b)()
+			defer tracingtest.ReportCPU(b)()
 			if c.noAttrs {
 				for b.Loop() {
 					_, sp := tracer.Start(ctx, "op")
@@ -65,7 +66,7 @@ func BenchmarkStartEnd(b *testing.B) {
 			}
 		})
 		b.Run("case="+c.name+"/api=facade", func(b *testing.B) {
-			isolateEnv(b)
+			tracingtest.IsolateEnv(b, nil)
 			be, err := otelbackend.New(otelbackend.WithExporter(discard{}), otelbackend.WithSampler(c.sampler), otelbackend.WithoutGlobal())
 			if err != nil {
 				b.Fatal(err)
@@ -79,7 +80,7 @@ func BenchmarkStartEnd(b *testing.B) {
 				defer parent.End()
 			}
 			b.ReportAllocs()
-			defer reportCPU(b)()
+			defer tracingtest.ReportCPU(b)()
 			if c.noAttrs {
 				for b.Loop() {
 					_, sp := tr.Start(ctx, "op")
@@ -96,25 +97,10 @@ func BenchmarkStartEnd(b *testing.B) {
 	}
 }
 
-// reportCPU starts measuring the process's CPU time; the function it
-// returns reports it per operation as cpu-ns/op. On a shared machine this
-// is a steadier comparison than wall time. It includes the batch
-// processor's goroutine and the garbage collector, which are part of the
-// cost.
-func reportCPU(b *testing.B) func() {
-	start, ok := processCPU()
-	return func() {
-		end, ok2 := processCPU()
-		if ok && ok2 && b.N > 0 {
-			b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
-
 // BenchmarkContextLookup measures finding the current span in a context a
 // facade span started, through each API.
 func BenchmarkContextLookup(b *testing.B) {
-	isolateEnv(b)
+	tracingtest.IsolateEnv(b, nil)
 	be, err := otelbackend.New(otelbackend.WithExporter(discard{}), otelbackend.WithoutGlobal())
 	if err != nil {
 		b.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
 	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // TestBadEnvironment: each bad value is a clear error from the factory,
@@ -62,7 +63,7 @@ func TestBadEnvironment(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			isolateEnv(t)
+			tracingtest.IsolateEnv(t, nil)
 			t.Setenv(tracing.EnvBackend, "otel")
 			for k, v := range tc.env {
 				t.Setenv(k, v)
@@ -70,7 +71,7 @@ func TestBadEnvironment(t *testing.T) {
 			var summary bytes.Buffer
 			tr, err := tracing.FromEnv(context.Background(), tracing.WithSummary(&summary))
 			if err == nil {
-				shutdown(t, tr.Backend())
+				tracingtest.Shutdown(t, tr.Backend())
 				t.Fatalf("FromEnv with %v succeeded (summary %q)", tc.env, summary.String())
 			}
 			if !strings.Contains(err.Error(), tc.want) {
@@ -87,7 +88,7 @@ func TestBadEnvironment(t *testing.T) {
 }
 
 func TestBadValuesReportedTogether(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	t.Setenv("OTEL_TRACES_SAMPLER", "sometimes")
 	t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "soon")
 	t.Setenv("OTEL_BSP_MAX_QUEUE_SIZE", "lots")
@@ -103,10 +104,10 @@ func TestBadValuesReportedTogether(t *testing.T) {
 }
 
 func TestBadCodeOptions(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	for _, opt := range []otelbackend.Option{otelbackend.WithEndpointURL("collector:4317"), otelbackend.WithProtocol("http/json")} {
 		if b, err := otelbackend.New(opt, otelbackend.WithoutGlobal()); err == nil {
-			shutdown(t, b)
+			tracingtest.Shutdown(t, b)
 			t.Errorf("New accepted a bad option")
 		}
 	}
@@ -153,7 +154,7 @@ func TestSummary(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			isolateEnv(t)
+			tracingtest.IsolateEnv(t, nil)
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
@@ -162,7 +163,7 @@ func TestSummary(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer shutdown(t, tr.Backend())
+			defer tracingtest.Shutdown(t, tr.Backend())
 			got := tr.Summary()
 			if got.Backend != "otel" {
 				t.Errorf("backend %q", got.Backend)
@@ -189,7 +190,7 @@ func TestSummary(t *testing.T) {
 // TestIdentityFallbackInResource: with only Datadog's variables set, the
 // exported resource carries their identity under OpenTelemetry's names.
 func TestIdentityFallbackInResource(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	t.Setenv("DD_SERVICE", "billing")
 	t.Setenv("DD_ENV", "prod")
 	t.Setenv("DD_VERSION", "4.5.6")
@@ -197,7 +198,7 @@ func TestIdentityFallbackInResource(t *testing.T) {
 	b := newBackend(t, r, otelbackend.ProtocolHTTPProtobuf)
 	_, sp := b.Start(context.Background(), "op", tracing.SpanConfig{})
 	sp.End()
-	flush(t, b)
+	tracingtest.Flush(t, b)
 	raw := r.Raw(1)
 	if len(raw) != 1 {
 		t.Fatalf("got %d spans", len(raw))
@@ -212,7 +213,7 @@ func TestIdentityFallbackInResource(t *testing.T) {
 // TestSpanLimitsFromEnv: the SDK reads the limit variables; they apply to
 // what is sent.
 func TestSpanLimitsFromEnv(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	t.Setenv("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "5")
 	t.Setenv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "2")
 	t.Setenv("OTEL_SPAN_EVENT_COUNT_LIMIT", "1")
@@ -247,7 +248,7 @@ func TestSpanLimitsFromEnv(t *testing.T) {
 // TestBatchFromEnv: OTEL_BSP_* configure the batch processor: a short
 // delay exports without a flush, in batches of the configured size.
 func TestBatchFromEnv(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "1")
 	t.Setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "2")
 	r := otlptest.Start(t)
@@ -268,14 +269,14 @@ func TestBatchFromEnv(t *testing.T) {
 // TestSamplerFromEnv: OTEL_TRACES_SAMPLER applies (always_off: nothing is
 // recorded, but the trace still propagates).
 func TestSamplerFromEnv(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	t.Setenv("OTEL_TRACES_SAMPLER", "always_off")
 	exp := tracetest.NewInMemoryExporter()
 	b, err := otelbackend.New(otelbackend.WithExporter(exp), otelbackend.WithoutGlobal())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(t, b)
+	defer tracingtest.Shutdown(t, b)
 	tr := tracing.New(b)
 	ctx, sp := tr.Start(context.Background(), "dropped")
 	if sp.IsRecording() || sp.SpanContext().IsSampled() || !sp.SpanContext().IsValid() {
@@ -287,7 +288,7 @@ func TestSamplerFromEnv(t *testing.T) {
 		t.Errorf("traceparent %q, want the unsampled flag", h.Get("traceparent"))
 	}
 	sp.End()
-	flush(t, b)
+	tracingtest.Flush(t, b)
 	if n := len(exp.GetSpans()); n != 0 {
 		t.Errorf("%d spans exported with always_off", n)
 	}
@@ -296,13 +297,13 @@ func TestSamplerFromEnv(t *testing.T) {
 // TestSDKDisabled: nothing is recorded or exported, and a trace passing
 // through continues with the caller's ids.
 func TestSDKDisabled(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	t.Setenv("OTEL_SDK_DISABLED", "true")
 	b, err := otelbackend.New(otelbackend.WithoutGlobal())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(t, b)
+	defer tracingtest.Shutdown(t, b)
 	tr := tracing.New(b)
 	in := http.Header{"Traceparent": {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}
 	ctx, sp := tr.Start(tr.Extract(context.Background(), tracing.HeaderCarrier(in)), "handler")
@@ -328,10 +329,10 @@ func TestConsoleExporter(t *testing.T) {
 		}
 		_, sp := b.Start(context.Background(), "printed-span", tracing.SpanConfig{})
 		sp.End()
-		shutdown(t, b)
+		tracingtest.Shutdown(t, b)
 		return
 	}
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestConsoleExporter$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "OTELBACKEND_CONSOLE_CHILD=1", "OTEL_TRACES_EXPORTER=console")
 	out, err := cmd.Output()

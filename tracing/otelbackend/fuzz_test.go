@@ -13,6 +13,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // FuzzDatadogExtract: the x-datadog-* extractor never panics, and what it
@@ -64,50 +65,29 @@ func FuzzExtract(f *testing.F) {
 	f.Add(tp, tp, " , a=1", "k=%zz", "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1", "1", "2")
 	f.Add("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-09-x", "", "A=1", strings.Repeat("k=v,", 3000), "ABC%3Adef%3A0%3A1", "-5", "0")
 	f.Add("", "", "", "", "", "12ab", "")
-	isolateEnv(f)
+	tracingtest.IsolateEnv(f, nil)
 	b, err := otelbackend.New(otelbackend.WithExporter(tracetest.NewNoopExporter()), otelbackend.WithoutGlobal())
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Cleanup(func() { shutdown(f, b) })
+	f.Cleanup(func() { tracingtest.Shutdown(f, b) })
 	tr := tracing.New(b)
 	f.Fuzz(func(t *testing.T, tp1, tp2, ts, bag, uber, ddTrace, ddParent string) {
-		h := http.Header{}
-		for k, v := range map[string]string{"Traceparent": tp1, "Tracestate": ts, "Baggage": bag, "Uber-Trace-Id": uber,
-			"X-Datadog-Trace-Id": ddTrace, "X-Datadog-Parent-Id": ddParent} {
-			if v != "" {
-				h[k] = []string{v}
-			}
-		}
+		h := tracingtest.Headers(map[string]string{"Traceparent": tp1, "Tracestate": ts, "Baggage": bag, "Uber-Trace-Id": uber,
+			"X-Datadog-Trace-Id": ddTrace, "X-Datadog-Parent-Id": ddParent})
 		if tp2 != "" {
 			h["Traceparent"] = append(h["Traceparent"], tp2)
 			h["Tracestate"] = append(h["Tracestate"], ts)
 		}
-		ctx := tr.Extract(context.Background(), tracing.HeaderCarrier(h))
-		remote := tracing.SpanFromContext(ctx).SpanContext()
-		ctx, sp := tr.Start(ctx, "child")
-		defer sp.End()
-		out := http.Header{}
-		tr.Inject(ctx, tracing.HeaderCarrier(out))
-		checkInjected(t, out)
-		if remote.IsValid() {
-			if got, _ := tracing.ParseTraceparent(out.Get("Traceparent")); got.TraceID() != remote.TraceID() {
-				t.Fatalf("extracted %v but sent on trace %s", remote, got.TraceID())
-			}
-		}
+		tracingtest.ContinueTrace(t, tr, h, checkInjected)
 	})
 }
 
-// checkInjected checks what Inject wrote.
-func checkInjected(t *testing.T, out http.Header) {
+// checkInjected checks what Inject wrote and returns the traceparent's
+// context.
+func checkInjected(t *testing.T, out http.Header) tracing.SpanContext {
 	t.Helper()
-	tps := out.Values("Traceparent")
-	if len(tps) != 1 {
-		t.Fatalf("injected %d traceparent headers", len(tps))
-	}
-	if _, ok := tracing.ParseTraceparent(tps[0]); !ok || len(tps[0]) != 55 || !strings.HasPrefix(tps[0], "00-") {
-		t.Fatalf("injected traceparent %q is not a valid version 00 traceparent", tps[0])
-	}
+	sc := tracingtest.InjectedTraceparent(t, out)
 	if ts := out.Values("Tracestate"); len(ts) > 1 || len(ts) == 1 && tracing.NormalizeTracestate(ts[0]) != ts[0] {
 		t.Fatalf("injected tracestate %q is not one canonical list", ts)
 	}
@@ -127,40 +107,24 @@ func checkInjected(t *testing.T, out http.Header) {
 			}
 		}
 	}
+	return sc
 }
 
 // TestExtractHugeHeadersBounded: headers of any size and number cost the
 // backend's Extract a bounded number of allocations.
 func TestExtractHugeHeadersBounded(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	b, err := otelbackend.New(otelbackend.WithExporter(tracetest.NewNoopExporter()), otelbackend.WithoutGlobal())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(t, b)
+	defer tracingtest.Shutdown(t, b)
 	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-	many := func(v string, n int) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = v
-		}
-		return out
-	}
 	small := http.Header{"Traceparent": {tp}, "Tracestate": {"a=1"}, "Baggage": {"k=v"}, "Uber-Trace-Id": {"ABC:1:0:1"}}
-	count := func(h http.Header) float64 {
-		return testing.AllocsPerRun(10, func() { b.Extract(context.Background(), tracing.HeaderCarrier(h)) })
-	}
-	base := count(small)
-	for name, h := range map[string]http.Header{
+	tracingtest.ExtractAllocsBounded(t, b, small, map[string]http.Header{
 		"huge values": {"Traceparent": {tp + strings.Repeat("-x", 1<<20)}, "Tracestate": {strings.Repeat("a=1,", 1<<18)},
 			"Baggage": {strings.Repeat("k=v,", 1<<18)}, "Uber-Trace-Id": {strings.Repeat("%41", 1<<18)},
 			"X-Datadog-Trace-Id": {strings.Repeat("9", 1<<20)}, "X-Datadog-Tags": {strings.Repeat("_dd.p.tid=1,", 1<<16)}},
-		"many headers": {"Traceparent": {tp}, "Tracestate": many("a=1", 1<<16), "Baggage": many("k=v", 1<<16)},
-	} {
-		got := count(h)
-		t.Logf("%s: %v allocations (small headers: %v)", name, got, base)
-		if got > base+40 {
-			t.Errorf("%s: %v allocations, small headers %v: not bounded", name, got, base)
-		}
-	}
+		"many headers": {"Traceparent": {tp}, "Tracestate": tracingtest.Repeated("a=1", 1<<16), "Baggage": tracingtest.Repeated("k=v", 1<<16)},
+	}, 40)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // useGlobal lets the backend install itself as OpenTelemetry's globals for
@@ -53,14 +54,14 @@ func checkParent(t *testing.T, spans tracetest.SpanStubs, child, parent string) 
 // code share one context and one trace, in both directions, and each API
 // sees the innermost span whichever API started it.
 func TestOTelAPINesting(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	useGlobal(t)
 	exp := tracetest.NewInMemoryExporter()
 	b, err := otelbackend.New(otelbackend.WithExporter(exp))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(t, b)
+	defer tracingtest.Shutdown(t, b)
 	tr := tracing.New(b)
 	otr := otel.Tracer("legacy/lib")
 
@@ -81,7 +82,7 @@ func TestOTelAPINesting(t *testing.T) {
 	facadeGrandchild.End()
 	otelChild.End()
 	facadeRoot.End()
-	flush(t, b)
+	tracingtest.Flush(t, b)
 
 	spans := exp.GetSpans()
 	checkParent(t, spans, "otel-child", "facade-root")
@@ -99,14 +100,14 @@ func TestOTelAPINesting(t *testing.T) {
 // otelhttp (global provider and propagator); the handler's facade span
 // nests under otelhttp's server span, all in the client's trace.
 func TestOTelHTTPInterop(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	useGlobal(t)
 	exp := tracetest.NewInMemoryExporter()
 	b, err := otelbackend.New(otelbackend.WithExporter(exp))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(t, b)
+	defer tracingtest.Shutdown(t, b)
 	tr := tracing.New(b)
 	srv := httptest.NewServer(otelhttp.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if v, _ := tracing.BaggageFromContext(r.Context()).Get("tenant"); v != "acme" {
@@ -130,7 +131,7 @@ func TestOTelHTTPInterop(t *testing.T) {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
 	client.End()
-	flush(t, b)
+	tracingtest.Flush(t, b)
 
 	spans := exp.GetSpans()
 	checkParent(t, spans, "otelhttp-server", "facade-client")
@@ -140,7 +141,7 @@ func TestOTelHTTPInterop(t *testing.T) {
 // TestTracerProviderOption: with the application's provider, spans go to
 // it, and Shutdown flushes it but leaves it running.
 func TestTracerProviderOption(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	exp := tracetest.NewInMemoryExporter()
 	// A batcher that would hold spans for an hour unless flushed.
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(3600e9)))
@@ -155,7 +156,7 @@ func TestTracerProviderOption(t *testing.T) {
 	}
 	_, sp := tr.Start(context.Background(), "via-facade")
 	sp.End()
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	if n := len(exp.GetSpans()); n != 1 {
 		t.Fatalf("Shutdown did not flush the application's provider: %d spans exported", n)
 	}
@@ -175,7 +176,7 @@ func TestTracerProviderOption(t *testing.T) {
 // TestInteropProviderWithoutGlobal: Backend.TracerProvider gives the same
 // interoperability to instrumentation configured explicitly.
 func TestInteropProviderWithoutGlobal(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	b, exp := newMemBackend(t)
 	tr := tracing.New(b)
 	ctx, root := tr.Start(context.Background(), "root")
@@ -188,6 +189,6 @@ func TestInteropProviderWithoutGlobal(t *testing.T) {
 	}
 	osp.End()
 	root.End()
-	flush(t, b)
+	tracingtest.Flush(t, b)
 	checkParent(t, exp.GetSpans(), "explicit-child", "root")
 }

@@ -6,12 +6,13 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
 	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // TestIdentityOptions: the identity options win over the environment and
 // reach the exported resource.
 func TestIdentityOptions(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	t.Setenv("OTEL_SERVICE_NAME", "from-env")
 	r := otlptest.Start(t)
 	b := newBackend(t, r, otelbackend.ProtocolHTTPProtobuf,
@@ -21,7 +22,7 @@ func TestIdentityOptions(t *testing.T) {
 	}
 	_, sp := tracing.New(b).Start(t.Context(), "x")
 	sp.End()
-	flush(t, b)
+	tracingtest.Flush(t, b)
 	raw := r.Raw(1)
 	if len(raw) == 0 {
 		t.Fatal("no span exported")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 const (
@@ -28,7 +29,7 @@ const (
 )
 
 // newMemBackend returns a backend exporting to memory, shut down when the
-// test ends. Call isolateEnv first.
+// test ends. Call tracingtest.IsolateEnv first.
 func newMemBackend(t testing.TB, opts ...otelbackend.Option) (*otelbackend.Backend, *tracetest.InMemoryExporter) {
 	t.Helper()
 	exp := tracetest.NewInMemoryExporter()
@@ -36,7 +37,7 @@ func newMemBackend(t testing.TB, opts ...otelbackend.Option) (*otelbackend.Backe
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { shutdown(t, b) })
+	t.Cleanup(func() { tracingtest.Shutdown(t, b) })
 	return b, exp
 }
 
@@ -118,7 +119,7 @@ func TestExtractFormats(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			isolateEnv(t)
+			tracingtest.IsolateEnv(t, nil)
 			b, exp := newMemBackend(t)
 			tr := tracing.New(b)
 			// Both carrier kinds: canonical HTTP headers and a lower-case map.
@@ -145,7 +146,7 @@ func TestExtractFormats(t *testing.T) {
 				_, child := tr.Start(ctx, "child")
 				child.End()
 			}
-			flush(t, b)
+			tracingtest.Flush(t, b)
 			spans := exp.GetSpans()
 			if tc.wantTrace == "" || !tc.wantSampled {
 				if len(spans) != 0 && tc.wantTrace != "" {
@@ -168,7 +169,7 @@ func TestExtractFormats(t *testing.T) {
 // TestInjectDefault: W3C trace context and baggage only, with both APIs'
 // baggage merged.
 func TestInjectDefault(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	b, _ := newMemBackend(t)
 	tr := tracing.New(b)
 	ctx, sp := tr.Start(context.Background(), "client")
@@ -206,7 +207,7 @@ func TestInjectDefault(t *testing.T) {
 // TestExtractBaggage: extracted baggage lands in both APIs, merged with
 // what the context had, properties kept.
 func TestExtractBaggage(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	b, _ := newMemBackend(t)
 	tr := tracing.New(b)
 	prior, _ := tracing.Baggage{}.With("keep", "me")
@@ -233,7 +234,7 @@ func TestExtractBaggage(t *testing.T) {
 // autoprop.
 func TestPropagatorsFromEnv(t *testing.T) {
 	t.Run("b3", func(t *testing.T) {
-		isolateEnv(t)
+		tracingtest.IsolateEnv(t, nil)
 		t.Setenv("OTEL_PROPAGATORS", "b3")
 		b, _ := newMemBackend(t)
 		tr := tracing.New(b)
@@ -255,7 +256,7 @@ func TestPropagatorsFromEnv(t *testing.T) {
 		}
 	})
 	t.Run("none", func(t *testing.T) {
-		isolateEnv(t)
+		tracingtest.IsolateEnv(t, nil)
 		t.Setenv("OTEL_PROPAGATORS", "tracecontext,none")
 		b, _ := newMemBackend(t)
 		tr := tracing.New(b)
@@ -268,7 +269,7 @@ func TestPropagatorsFromEnv(t *testing.T) {
 		}
 	})
 	t.Run("datadog", func(t *testing.T) {
-		isolateEnv(t)
+		tracingtest.IsolateEnv(t, nil)
 		t.Setenv("OTEL_PROPAGATORS", "datadog")
 		b, _ := newMemBackend(t)
 		ctx := tracing.New(b).Extract(context.Background(), tracing.HeaderCarrier(ddHeaders("1")))
@@ -282,7 +283,7 @@ func TestPropagatorsFromEnv(t *testing.T) {
 // context (tracing.ContextWithRemoteSpanContext) is the parent of spans
 // started here and is what Inject sends on.
 func TestForeignRemoteParent(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	b, exp := newMemBackend(t)
 	tr := tracing.New(b)
 	tid, _ := tracing.TraceIDFromHex(w3cTrace)
@@ -302,7 +303,7 @@ func TestForeignRemoteParent(t *testing.T) {
 	_, inner := tr.Start(tracing.ContextWithRemoteSpanContext(outerCtx, remote), "inner")
 	inner.End()
 	outer.End()
-	flush(t, b)
+	tracingtest.Flush(t, b)
 	for _, s := range exp.GetSpans() {
 		if s.Name == "outer" {
 			continue
@@ -317,14 +318,14 @@ func TestForeignRemoteParent(t *testing.T) {
 // OpenTelemetry's global propagator, so instrumentation using the OTel API
 // reads Datadog headers and fills the facade's context and baggage too.
 func TestGlobalPropagator(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
 	t.Cleanup(func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) })
 	b, err := otelbackend.New(otelbackend.WithExporter(tracetest.NewInMemoryExporter()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(t, b)
+	defer tracingtest.Shutdown(t, b)
 	h := ddHeaders("1")
 	h.Set("baggage", "tenant=acme")
 	ctx := otel.GetTextMapPropagator().Extract(context.Background(), propagation.HeaderCarrier(h))

@@ -12,6 +12,7 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
 	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // gateExporter blocks its first export until released, then fails or
@@ -57,7 +58,7 @@ func (g *gateExporter) got() int {
 
 // TestStatsExported: every span ended is counted once, as exported.
 func TestStatsExported(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	r := otlptest.Start(t)
 	b := newBackend(t, r, otelbackend.ProtocolGRPC)
 	tr := tracing.New(b)
@@ -65,7 +66,7 @@ func TestStatsExported(t *testing.T) {
 		_, sp := tr.Start(context.Background(), "op")
 		sp.End()
 	}
-	flush(t, b)
+	tracingtest.Flush(t, b)
 	if got := len(r.Raw(25)); got != 25 {
 		t.Fatalf("receiver got %d spans", got)
 	}
@@ -77,14 +78,14 @@ func TestStatsExported(t *testing.T) {
 // TestStatsQueueFull: spans the batch processor drops from its full queue,
 // which the SDK does not report, are counted at the next ForceFlush.
 func TestStatsQueueFull(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	gate := newGate(false)
 	b, err := otelbackend.New(otelbackend.WithExporter(gate), otelbackend.WithoutGlobal(),
 		otelbackend.WithBatchOptions(sdkBatch(2, 1, time.Hour, time.Hour)...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(t, b)
+	defer tracingtest.Shutdown(t, b)
 	tr := tracing.New(b)
 	end := func() {
 		_, sp := tr.Start(context.Background(), "op")
@@ -96,7 +97,7 @@ func TestStatsQueueFull(t *testing.T) {
 		end() // two fit in the queue; eight are dropped
 	}
 	close(gate.release)
-	flush(t, b)
+	tracingtest.Flush(t, b)
 	if gate.got() != 3 {
 		t.Fatalf("exporter got %d spans, want 3", gate.got())
 	}
@@ -108,7 +109,7 @@ func TestStatsQueueFull(t *testing.T) {
 // TestStatsFailedAndLate: failed exports and spans ended after Shutdown
 // count as dropped.
 func TestStatsFailedAndLate(t *testing.T) {
-	isolateEnv(t)
+	tracingtest.IsolateEnv(t, nil)
 	gate := newGate(true)
 	close(gate.release)
 	b, err := otelbackend.New(otelbackend.WithExporter(gate), otelbackend.WithoutGlobal())
@@ -121,12 +122,20 @@ func TestStatsFailedAndLate(t *testing.T) {
 		sp.End()
 	}
 	_, straddle := tr.Start(context.Background(), "straddling")
-	shutdown(t, b)
+	tracingtest.Shutdown(t, b)
 	straddle.End()
 	if s := b.Stats(); s != (tracing.Stats{Ended: 4, Exported: 0, Dropped: 5}) {
 		t.Errorf("stats %+v, want 4 ended, 5 dropped (4 failed, 1 late)", s)
 	}
 	if err := b.Shutdown(context.Background()); err != nil {
 		t.Errorf("second Shutdown: %v", err)
+	}
+}
+
+// sdkBatch returns batch span processor options.
+func sdkBatch(queue, batch int, delay, exportTimeout time.Duration) []sdktrace.BatchSpanProcessorOption {
+	return []sdktrace.BatchSpanProcessorOption{
+		sdktrace.WithMaxQueueSize(queue), sdktrace.WithMaxExportBatchSize(batch),
+		sdktrace.WithBatchTimeout(delay), sdktrace.WithExportTimeout(exportTimeout),
 	}
 }

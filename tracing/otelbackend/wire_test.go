@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
 	"github.com/polytrace/polytrace/tracing/otelbackend/otlptest"
@@ -22,7 +20,7 @@ import (
 func TestWire(t *testing.T) {
 	for _, proto := range []string{"http/protobuf", "grpc"} {
 		t.Run(proto, func(t *testing.T) {
-			isolateEnv(t)
+			tracingtest.IsolateEnv(t, nil)
 			r := otlptest.Start(t)
 			endpoint := r.HTTPURL // per-signal URLs are used as they are
 			if proto == "grpc" {
@@ -41,7 +39,7 @@ func TestWire(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { shutdown(t, tr.Backend()) })
+			t.Cleanup(func() { tracingtest.Shutdown(t, tr.Backend()) })
 			if got, want := tr.Summary().Destination, "otlp "+proto+" "+endpoint; got != want {
 				t.Errorf("summary destination %q, want %q", got, want)
 			}
@@ -87,7 +85,7 @@ func TestWire(t *testing.T) {
 				}
 			}
 			spans := r.Spans(t, 2)
-			rd, dd := one(t, spans, "GET /notes/{id}"), one(t, spans, "SELECT notes")
+			rd, dd := tracingtest.One(t, spans, "GET /notes/{id}"), tracingtest.One(t, spans, "SELECT notes")
 			if rsc := root.SpanContext(); rd.TraceID != rsc.TraceID() || rd.SpanID != rsc.SpanID() || !rd.IsRoot() || !rd.Sampled {
 				t.Errorf("root exported as %s/%s parent %s sampled %v, want %v as a sampled root", rd.TraceID, rd.SpanID, rd.ParentID, rd.Sampled, rsc)
 			}
@@ -151,71 +149,4 @@ func first(h map[string][]string, key string) string {
 		}
 	}
 	return ""
-}
-
-func one(t testing.TB, spans []tracingtest.SpanData, name string) tracingtest.SpanData {
-	t.Helper()
-	n := tracingtest.Named(spans, name)
-	if len(n) != 1 {
-		t.Fatalf("want one span named %q, got %d of %d", name, len(n), len(spans))
-	}
-	return n[0]
-}
-
-// TestBlackholeCollector: a collector that accepts connections and never
-// answers must not block Start and End, and Shutdown must return by its
-// context's deadline, leaving no goroutine behind (TestMain checks).
-func TestBlackholeCollector(t *testing.T) {
-	for _, proto := range []otelbackend.Protocol{otelbackend.ProtocolHTTPProtobuf, otelbackend.ProtocolGRPC} {
-		t.Run(string(proto), func(t *testing.T) {
-			isolateEnv(t)
-			// Timeouts far longer than the test's guards: if a request
-			// path waited for the collector, the guard would fire first.
-			t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "600000")
-			bh := otlptest.StartBlackhole(t)
-			b, err := otelbackend.New(otelbackend.WithEndpointURL(bh.URL), otelbackend.WithProtocol(proto), otelbackend.WithoutGlobal(),
-				otelbackend.WithBatchOptions(sdkBatch(4, 2, time.Millisecond, 10*time.Minute)...))
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr := tracing.New(b)
-			const n = 200
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				for i := range n {
-					ctx, sp := tr.Start(context.Background(), "op", tracing.WithAttrs(tracing.Int("i", i)))
-					_, c := tr.Start(ctx, "child")
-					c.End()
-					sp.End()
-					if i == 0 && !tracingtest.Poll(func() bool { return bh.Accepted() > 0 }) {
-						t.Error("the exporter never connected to the black hole")
-						return
-					}
-				}
-			}()
-			tracingtest.Guard(t, done, "Start/End blocked on a collector that never answers")
-
-			if err := tracingtest.ShutdownWithin(t, b.Shutdown, 100*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
-				t.Errorf("Shutdown against a black hole returned %v, want the deadline error", err)
-			}
-			// Everything ended was either in an aborted export or dropped
-			// from the full queue; nothing was delivered.
-			tracingtest.WaitFor(t, "the batch processor to drain", func() bool {
-				s := b.Stats()
-				return s.Ended == 2*n && s.Dropped == 2*n
-			})
-			if s := b.Stats(); s.Exported != 0 {
-				t.Errorf("stats %+v: exported spans to a black hole", s)
-			}
-		})
-	}
-}
-
-// sdkBatch returns batch span processor options.
-func sdkBatch(queue, batch int, delay, exportTimeout time.Duration) []sdktrace.BatchSpanProcessorOption {
-	return []sdktrace.BatchSpanProcessorOption{
-		sdktrace.WithMaxQueueSize(queue), sdktrace.WithMaxExportBatchSize(batch),
-		sdktrace.WithBatchTimeout(delay), sdktrace.WithExportTimeout(exportTimeout),
-	}
 }

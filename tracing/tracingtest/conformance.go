@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -43,6 +42,17 @@ type Harness struct {
 	// that need a second, "remote" instance then shut the first one down
 	// before creating the second.
 	Sequential bool
+
+	// WaitAttempts, if set, waits until the receiver has seen at least n
+	// export requests (answered, failed or still held), or until timeout,
+	// and reports whether it has. RunFaults uses it to know that the
+	// backend's first export is under way; Run does not.
+	WaitAttempts func(n int, timeout time.Duration) bool
+
+	// Refused, if set, returns how many spans reached the receiver in
+	// exports it refused (a payload over its size limit), which RunLimits
+	// checks Stats counts as dropped; Run does not use it.
+	Refused func() int
 }
 
 // NewHarness returns a Harness with a new backend.
@@ -96,23 +106,6 @@ func (s *suite) spans(t *testing.T, want int) []SpanData {
 	return got
 }
 
-func one(t *testing.T, spans []SpanData, name string) SpanData {
-	t.Helper()
-	n := Named(spans, name)
-	if len(n) != 1 {
-		t.Fatalf("want exactly one span named %q, got %d (of %d spans: %v)", name, len(n), len(spans), names(spans))
-	}
-	return n[0]
-}
-
-func names(spans []SpanData) []string {
-	var out []string
-	for _, s := range spans {
-		out = append(out, s.Name)
-	}
-	return out
-}
-
 var conformanceTests = []struct {
 	name string
 	f    func(t *testing.T, s *suite)
@@ -152,7 +145,7 @@ func testParentChild(t *testing.T, s *suite) {
 	root.End()
 
 	got := s.spans(t, 4)
-	r, c, g, sib := one(t, got, "root"), one(t, got, "child"), one(t, got, "grandchild"), one(t, got, "sibling")
+	r, c, g, sib := One(t, got, "root"), One(t, got, "child"), One(t, got, "grandchild"), One(t, got, "sibling")
 	if !r.IsRoot() {
 		t.Errorf("root has parent %s", r.ParentID)
 	}
@@ -209,7 +202,7 @@ func testContextCarriesSpan(t *testing.T, s *suite) {
 	sp2.End()
 	sp.End()
 	got := s.spans(t, 3)
-	if p, ch := one(t, got, "carried"), one(t, got, "reattached-child"); ch.ParentID != p.SpanID {
+	if p, ch := One(t, got, "carried"), One(t, got, "reattached-child"); ch.ParentID != p.SpanID {
 		t.Errorf("child of a span put in another context by ContextWithSpan has parent %s, want %s", ch.ParentID, p.SpanID)
 	}
 }
@@ -249,7 +242,7 @@ func testAttributes(t *testing.T, s *suite) {
 
 	got := s.spans(t, 2)
 	for _, name := range []string{"attrs-at-start", "attrs-set"} {
-		d := one(t, got, name)
+		d := One(t, got, name)
 		for _, want := range attrs {
 			v, ok := d.Attr(want.Key)
 			if !ok {
@@ -261,7 +254,7 @@ func testAttributes(t *testing.T, s *suite) {
 			}
 		}
 	}
-	d := one(t, got, "attrs-set")
+	d := One(t, got, "attrs-set")
 	if v, _ := d.Attr("replaced"); v.String() != "new" {
 		t.Errorf("replaced = %q, want new", v)
 	}
@@ -291,7 +284,7 @@ func testErrors(t *testing.T, s *suite) {
 	sp.End()
 
 	got := s.spans(t, 3)
-	d := one(t, got, "failed")
+	d := One(t, got, "failed")
 	if d.Status != tracing.StatusError {
 		t.Errorf("status %v after RecordError, want error", d.Status)
 	}
@@ -304,14 +297,14 @@ func testErrors(t *testing.T, s *suite) {
 	if d.ErrorStack != "" {
 		t.Errorf("a stack was recorded without WithStack: %q", d.ErrorStack)
 	}
-	d = one(t, got, "failed-stack")
+	d = One(t, got, "failed-stack")
 	if d.ErrorMessage != "open config: file does not exist" || d.ErrorType != "*fmt.wrapError" {
 		t.Errorf("wrapped error recorded as %q (%s)", d.ErrorMessage, d.ErrorType)
 	}
 	if !strings.Contains(d.ErrorStack, "testErrors") {
 		t.Errorf("stack %q does not show the caller", d.ErrorStack)
 	}
-	if d := one(t, got, "nil-error"); d.Status == tracing.StatusError || d.ErrorMessage != "" {
+	if d := One(t, got, "nil-error"); d.Status == tracing.StatusError || d.ErrorMessage != "" {
 		t.Errorf("RecordError(nil) marked the span: status %v, message %q", d.Status, d.ErrorMessage)
 	}
 }
@@ -326,13 +319,13 @@ func testStatus(t *testing.T, s *suite) {
 	_, sp = s.tr.Start(context.Background(), "status-unset")
 	sp.End()
 	got := s.spans(t, 3)
-	if d := one(t, got, "status-error"); d.Status != tracing.StatusError || d.StatusMsg != "upstream returned 503" {
+	if d := One(t, got, "status-error"); d.Status != tracing.StatusError || d.StatusMsg != "upstream returned 503" {
 		t.Errorf("status-error recorded as %v %q", d.Status, d.StatusMsg)
 	}
-	if d := one(t, got, "status-ok"); d.Status == tracing.StatusError {
+	if d := One(t, got, "status-ok"); d.Status == tracing.StatusError {
 		t.Errorf("status-ok recorded as %v", d.Status)
 	}
-	if d := one(t, got, "status-unset"); d.Status == tracing.StatusError {
+	if d := One(t, got, "status-unset"); d.Status == tracing.StatusError {
 		t.Errorf("status-unset recorded as %v", d.Status)
 	}
 }
@@ -344,7 +337,7 @@ func testEvents(t *testing.T, s *suite) {
 	sp.AddEventAt(at, "cache.miss")
 	sp.End()
 	got := s.spans(t, 1)
-	d := one(t, got, "events")
+	d := One(t, got, "events")
 	if len(d.Events) < 2 {
 		t.Fatalf("got %d events, want 2", len(d.Events))
 	}
@@ -375,7 +368,7 @@ func testKinds(t *testing.T, s *suite) {
 	}
 	got := s.spans(t, len(kinds))
 	for _, k := range kinds {
-		if d := one(t, got, "kind-"+k.String()); d.Kind != k {
+		if d := One(t, got, "kind-"+k.String()); d.Kind != k {
 			t.Errorf("span of kind %v recorded as %v", k, d.Kind)
 		}
 	}
@@ -396,7 +389,7 @@ func testLinks(t *testing.T, s *suite) {
 	))
 	sp.End()
 	got := s.spans(t, 2)
-	d := one(t, got, "linking")
+	d := One(t, got, "linking")
 	if len(d.Links) != 2 {
 		t.Fatalf("got %d links, want 2 (the invalid one dropped): %+v", len(d.Links), d.Links)
 	}
@@ -422,7 +415,7 @@ func testRename(t *testing.T, s *suite) {
 	sp.SetName("GET /notes/{id}")
 	sp.SetName("") // ignored
 	sp.End()
-	if d := one(t, s.spans(t, 1), "GET /notes/{id}"); d.Name != "GET /notes/{id}" {
+	if d := One(t, s.spans(t, 1), "GET /notes/{id}"); d.Name != "GET /notes/{id}" {
 		t.Errorf("renamed span is %q", d.Name)
 	}
 }
@@ -437,11 +430,11 @@ func testTimestamps(t *testing.T, s *suite) {
 	sp2.End()
 	after := time.Now()
 	got := s.spans(t, 2)
-	d := one(t, got, "timed")
+	d := One(t, got, "timed")
 	if !near(d.Start, start) || !near(d.End, end) {
 		t.Errorf("timed span %v…%v, want %v…%v", d.Start, d.End, start, end)
 	}
-	d = one(t, got, "now")
+	d = One(t, got, "now")
 	if d.Start.Before(before.Add(-time.Millisecond)) || d.End.After(after.Add(time.Millisecond)) || d.End.Before(d.Start) {
 		t.Errorf("span timed %v…%v, outside %v…%v", d.Start, d.End, before, after)
 	}
@@ -460,11 +453,11 @@ func testOverrides(t *testing.T, s *suite) {
 	sp.SetAttrs(tracing.String(tracing.KeyResource, "GET /calendar"), tracing.String(tracing.KeySpanType, tracing.TypeHTTP))
 	sp.End()
 	got := s.spans(t, 2)
-	d := one(t, got, "db.query")
+	d := One(t, got, "db.query")
 	if d.Resource != "SELECT * FROM notes WHERE id = ?" || d.Service != "db" || d.Type != "sql" {
 		t.Errorf("overrides recorded as resource=%q service=%q type=%q", d.Resource, d.Service, d.Type)
 	}
-	d = one(t, got, "later")
+	d = One(t, got, "later")
 	if d.Resource != "GET /calendar" || d.Type != "http" {
 		t.Errorf("overrides set after start recorded as resource=%q type=%q", d.Resource, d.Type)
 	}
@@ -487,7 +480,7 @@ func testRemoteParent(t *testing.T, s *suite) {
 	}
 	var cd SpanData
 	if s.h.Sequential {
-		cd = one(t, s.spans(t, 1), "client-call")
+		cd = One(t, s.spans(t, 1), "client-call")
 		if err := s.tr.Shutdown(context.Background()); err != nil {
 			t.Fatalf("Shutdown of the first instance: %v", err)
 		}
@@ -517,7 +510,7 @@ func testRemoteParent(t *testing.T, s *suite) {
 	_ = rtr.ForceFlush(context.Background())
 
 	if !s.h.Sequential {
-		cd = one(t, s.spans(t, 1), "client-call")
+		cd = One(t, s.spans(t, 1), "client-call")
 	}
 	rs := Named(remote.Spans(t, 2), "server-handle")
 	if len(rs) != 2 {
@@ -559,7 +552,7 @@ func testNewRoot(t *testing.T, s *suite) {
 	sp.End()
 	parent.End()
 	got := s.spans(t, 2)
-	c, p := one(t, got, "public-entry"), one(t, got, "caller")
+	c, p := One(t, got, "public-entry"), One(t, got, "caller")
 	if c.TraceID == p.TraceID || !c.IsRoot() {
 		t.Errorf("WithNewRoot span is in trace %s with parent %s, want a new root", c.TraceID, c.ParentID)
 	}
@@ -581,7 +574,7 @@ func testEndTwice(t *testing.T, s *suite) {
 	if n := len(Named(got, "end-twice")); n != 1 {
 		t.Fatalf("span ended three times was exported %d times", n)
 	}
-	if d := one(t, got, "end-twice"); !near(d.End, end) {
+	if d := One(t, got, "end-twice"); !near(d.End, end) {
 		t.Errorf("end time %v, want the first End's %v", d.End, end)
 	}
 }
@@ -598,7 +591,7 @@ func testAfterEnd(t *testing.T, s *suite) {
 		t.Error("IsRecording after End")
 	}
 	got := s.spans(t, 1)
-	d := one(t, got, "after-end")
+	d := One(t, got, "after-end")
 	if _, ok := d.Attr("before"); !ok {
 		t.Error("attribute set before End missing")
 	}
@@ -632,7 +625,7 @@ func testBareContext(t *testing.T, s *suite) {
 	}
 	root.End()
 	got := s.spans(t, 1)
-	if d := one(t, got, "unnamed"); !d.IsRoot() {
+	if d := One(t, got, "unnamed"); !d.IsRoot() {
 		t.Error("span started from a nil context has a parent")
 	}
 	// Inject and Extract with nil carriers do nothing.
@@ -761,22 +754,22 @@ func testLimits(t *testing.T, s *suite) {
 			t.Errorf("%s: sent %d bytes that are not a prefix of the value", what, len(v))
 		}
 	}
-	d := one(t, got, "big-attr")
+	d := One(t, got, "big-attr")
 	v, _ := d.Attr("big")
 	cut("attribute", v.String())
 	if v, _ := d.Attr("bigs"); len(v.String()) >= len(big) {
 		t.Errorf("string slice attribute: %d bytes sent", len(v.String()))
 	}
-	d = one(t, got, "big-event")
+	d = One(t, got, "big-event")
 	if e, ok := d.Event("dump"); !ok {
 		t.Error("the event with a big attribute is missing")
 	} else {
 		v, _ := e.Attr("body")
 		cut("event attribute", v.String())
 	}
-	d = one(t, got, "big-error")
+	d = One(t, got, "big-error")
 	cut("error message", d.ErrorMessage)
-	d = one(t, got, "many")
+	d = One(t, got, "many")
 	// Every backend bounds attributes and events per span (128 each by
 	// default); vendors add a few tags of their own.
 	if len(d.Attrs) > 200 {
@@ -865,7 +858,7 @@ func testShutdown(t *testing.T, s *suite) {
 	seen := map[int64]bool{}
 	for _, d := range Named(got, "before-shutdown") {
 		v, _ := d.Attr("i")
-		i := int64(math.Round(v.AsFloat64())) + v.AsInt64()
+		i := asInt(v)
 		if seen[i] {
 			t.Errorf("span %d exported twice", i)
 		}

@@ -17,4 +17,18 @@
 // use after End; bare and nil contexts; concurrent use; and Shutdown, which
 // must export every span ended before it and drop those after it. A backend
 // supplies a Harness whose Spans hook decodes what the backend really sent.
+//
+// Backends that export to a collector or agent also pass RunFaults (down,
+// black hole, never answers, 500, 503, 429, slow: Start/End never wait,
+// Shutdown is bounded by its deadline, every span is accounted for in
+// Stats), RunLimits (value, attribute and event limits, their defaults, the
+// OTEL_* limit variables and the backend's options, on what was sent) and
+// RunLossless (10,000 spans ended in a burst all arrive; a queue that
+// overflows counts every loss); RunAll runs them with Run. For these a
+// backend supplies a Rig: how to start it against a fake receiver of its
+// own (otlptest, ddtest, jaegertest) set up as the test says, with a
+// Fault, a queue size, limits, and how it legitimately differs. The fake
+// receivers share Fault and FaultGate (how they misbehave), Changes (how
+// tests wait for what they received) and, for the collector that is down
+// or never answers, RefusedURL and Blackhole.
 package tracingtest

@@ -40,3 +40,26 @@ func ExampleRun() {
 		}
 	})
 }
+
+// A backend that exports to a collector runs every suite with a Rig: how
+// to start it against a fake receiver set up as each test says. Here the
+// recorder stands in for the backend and its receiver.
+func ExampleRunAll() {
+	var t *testing.T // in a real test, the test's *testing.T
+	if t == nil {
+		return
+	}
+	tracingtest.RunAll(t, tracingtest.Rig{
+		Start: func(t *testing.T, s tracingtest.Setup) (tracingtest.Harness, error) {
+			// A real rig starts its receiver, applies s.Fault, s.Env,
+			// s.QueueSize and s.Limits, and points the backend at
+			// s.Endpoint(t, receiverURL).
+			rec := tracingtest.NewRecorder()
+			return tracingtest.Harness{
+				Backend: rec,
+				Spans:   func(testing.TB, int) []tracingtest.SpanData { return rec.Spans() },
+			}, nil
+		},
+		ValueLimits: tracingtest.ValueLimits{Attr: 25000, Event: 25000},
+	})
+}

@@ -17,7 +17,7 @@ type Recorder struct {
 	*backendkit.MemoryBackend
 	mu      sync.Mutex
 	spans   []SpanData
-	changed chan struct{} // closed and replaced on every recorded span
+	changes Changes // of spans
 }
 
 // RecorderOption configures a Recorder.
@@ -46,7 +46,7 @@ func WithLimits(maxAttrs, maxEvents, maxValueLen int) RecorderOption {
 
 // NewRecorder returns a Recorder.
 func NewRecorder(opts ...RecorderOption) *Recorder {
-	r := &Recorder{changed: make(chan struct{})}
+	r := &Recorder{}
 	o := backendkit.MemoryOptions{OnEnd: r.record, MaxValueLen: backendkit.DefaultAttrValueLen}
 	for _, opt := range opts {
 		opt(&o)
@@ -75,9 +75,8 @@ func (r *Recorder) record(d *backendkit.SpanData) {
 	s := fromSDK(d)
 	r.mu.Lock()
 	r.spans = append(r.spans, s)
-	close(r.changed)
-	r.changed = make(chan struct{})
 	r.mu.Unlock()
+	r.changes.Notify()
 }
 
 // Spans returns the finished spans in the order they ended.
@@ -108,21 +107,12 @@ func (r *Recorder) Span(name string) (SpanData, bool) {
 // timeout, and returns the spans. Servers end their spans after the client
 // has its response, so tests of middleware wait for them.
 func (r *Recorder) WaitFor(timeout time.Duration, done func([]SpanData) bool) []SpanData {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		r.mu.Lock()
-		spans, ch := slices.Clone(r.spans), r.changed
-		r.mu.Unlock()
-		if done(spans) {
-			return spans
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			return spans
-		}
-	}
+	var spans []SpanData
+	r.changes.WaitUntil(timeout, func() bool {
+		spans = r.Spans()
+		return done(spans)
+	})
+	return spans
 }
 
 // WaitForSpans waits until at least n spans have finished, or until

@@ -2,6 +2,7 @@ package tracingtest
 
 import (
 	"slices"
+	"testing"
 	"time"
 
 	"github.com/polytrace/polytrace/tracing"
@@ -84,6 +85,21 @@ func attrOf(attrs []tracing.Attr, key string) (tracing.Value, bool) {
 // Named returns the spans named name, in the order given.
 func Named(spans []SpanData, name string) []SpanData {
 	return Filter(spans, func(s SpanData) bool { return s.Name == name })
+}
+
+// One returns the one span named name, and stops the test if there is
+// not exactly one.
+func One(t testing.TB, spans []SpanData, name string) SpanData {
+	t.Helper()
+	n := Named(spans, name)
+	if len(n) != 1 {
+		var names []string
+		for _, s := range spans {
+			names = append(names, s.Name)
+		}
+		t.Fatalf("want exactly one span named %q, got %d (of %d spans: %v)", name, len(n), len(spans), names)
+	}
+	return n[0]
 }
 
 // Filter returns the spans for which keep returns true.

@@ -2,7 +2,8 @@
 // trace agent for tests: it answers the endpoints dd-trace-go calls
 // (/info, /v0.4/traces, /v0.6/stats, the telemetry proxy) and decodes the
 // msgpack trace payloads the tracer really sends, with
-// github.com/tinylib/msgp as dd-trace-go encodes them.
+// github.com/tinylib/msgp as dd-trace-go encodes them. It can misbehave as
+// a tracingtest.Fault says (SetFault).
 package ddtest
 
 import (
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/tinylib/msgp/msgp"
+
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 // Config describes the agent the tracer discovers through /info.
@@ -32,20 +35,10 @@ type Config struct {
 	// Discard accepts trace payloads without decoding or keeping them
 	// (for benchmarks).
 	Discard bool
-	// TraceStatus, if not zero, is the status /v0.4/traces answers with
-	// (for example 500 or 429 to make uploads fail); the payload is still
-	// decoded (its errors reported), but its spans are not kept: they
-	// count in Rejected.
-	TraceStatus int
 	// MaxPayload, if not zero, is the largest trace payload accepted, in
 	// bytes; a larger one is answered 413 and its spans count in
 	// Rejected, as the real agent does past its limit.
 	MaxPayload int
-	// Hold, if not nil, holds each trace upload until it is closed (or
-	// the client gives up) before answering it.
-	Hold <-chan struct{}
-	// Delay holds each trace upload for this long before answering it.
-	Delay time.Duration
 }
 
 // Span is one span as the tracer encoded it in a v0.4 payload.
@@ -89,24 +82,23 @@ type Agent struct {
 	srv *httptest.Server
 	cfg Config
 
+	gate tracingtest.FaultGate // of trace uploads
+
 	mu         sync.Mutex
 	spans      []Span
 	rejected   int // spans in payloads answered with an error
-	uploads    int // trace uploads that arrived, answered or not
-	closing    chan struct{}
-	once       sync.Once
 	chunks     int
 	payloads   int
 	requests   map[string]int
 	unexpected []string
 	errs       []error
 	headers    []http.Header
-	changed    chan struct{}
+	changes    tracingtest.Changes // of spans
 }
 
 // Start starts an agent on a loopback port.
 func Start(cfg Config) *Agent {
-	a := &Agent{cfg: cfg, requests: map[string]int{}, changed: make(chan struct{}), closing: make(chan struct{})}
+	a := &Agent{cfg: cfg, requests: map[string]int{}}
 	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
 	return a
 }
@@ -117,7 +109,7 @@ func StartUnix(cfg Config, path string) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, requests: map[string]int{}, changed: make(chan struct{}), closing: make(chan struct{})}
+	a := &Agent{cfg: cfg, requests: map[string]int{}}
 	a.srv = httptest.NewUnstartedServer(http.HandlerFunc(a.serve))
 	a.srv.Listener = l
 	a.srv.Start()
@@ -129,8 +121,24 @@ func (a *Agent) URL() string { return a.srv.URL }
 
 // Close shuts the agent down; uploads it holds are let go first.
 func (a *Agent) Close() {
-	a.once.Do(func() { close(a.closing) })
+	a.gate.Close()
 	a.srv.Close()
+}
+
+// SetFault makes the agent answer the trace uploads that arrive from now
+// on as f says. A payload answered with f.Status is still decoded (its
+// errors reported), but its spans are not kept: they count in Rejected.
+func (a *Agent) SetFault(f tracingtest.Fault) { a.gate.SetFault(f) }
+
+// Attempts returns how many trace uploads arrived so far, answered,
+// failed or still held.
+func (a *Agent) Attempts() int { return a.gate.Attempts() }
+
+// WaitAttempts waits until at least n trace uploads have arrived
+// (answered or still held), or until timeout, and reports whether they
+// did.
+func (a *Agent) WaitAttempts(n int, timeout time.Duration) bool {
+	return a.gate.WaitAttempts(n, timeout)
 }
 
 func (a *Agent) serve(w http.ResponseWriter, r *http.Request) {
@@ -174,27 +182,7 @@ func (a *Agent) info(w http.ResponseWriter) {
 }
 
 func (a *Agent) traces(w http.ResponseWriter, r *http.Request, body []byte) {
-	a.mu.Lock()
-	a.uploads++
-	close(a.changed)
-	a.changed = make(chan struct{})
-	a.mu.Unlock()
-	if a.cfg.Hold != nil {
-		select {
-		case <-a.cfg.Hold:
-		case <-r.Context().Done():
-		case <-a.closing:
-		}
-	}
-	if a.cfg.Delay > 0 {
-		t := time.NewTimer(a.cfg.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-		case <-a.closing:
-		}
-		t.Stop()
-	}
+	f := a.gate.Arrive(r.Context())
 	if r.Context().Err() != nil {
 		return // the client gave up
 	}
@@ -209,12 +197,11 @@ func (a *Agent) traces(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	a.payloads++
 	a.headers = append(a.headers, r.Header.Clone())
-	reject := a.cfg.TraceStatus
 	if a.cfg.MaxPayload > 0 && len(body) > a.cfg.MaxPayload {
-		reject = http.StatusRequestEntityTooLarge
+		f = tracingtest.Fault{Status: http.StatusRequestEntityTooLarge}
 	}
 	for _, c := range chunks {
-		if reject != 0 {
+		if f.Status != 0 {
 			a.rejected += len(c)
 			continue
 		}
@@ -224,11 +211,9 @@ func (a *Agent) traces(w http.ResponseWriter, r *http.Request, body []byte) {
 		a.chunks++
 		a.spans = append(a.spans, c...)
 	}
-	close(a.changed)
-	a.changed = make(chan struct{})
 	a.mu.Unlock()
-	if reject != 0 {
-		http.Error(w, "fake failure", reject)
+	a.changes.Notify()
+	if f.WriteHTTP(w, "ddtest: fault injected") {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -251,49 +236,20 @@ func (a *Agent) Spans() []Span {
 // WaitSpans waits until at least want spans have arrived or timeout has
 // passed, and returns the spans received.
 func (a *Agent) WaitSpans(want int, timeout time.Duration) []Span {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
+	a.changes.WaitUntil(timeout, func() bool {
 		a.mu.Lock()
-		n, ch := len(a.spans), a.changed
-		a.mu.Unlock()
-		if n >= want {
-			return a.Spans()
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			return a.Spans()
-		}
-	}
+		defer a.mu.Unlock()
+		return len(a.spans) >= want
+	})
+	return a.Spans()
 }
 
 // Rejected returns how many spans arrived in payloads the agent answered
-// with an error (TraceStatus, MaxPayload).
+// with an error (a Fault's Status, MaxPayload).
 func (a *Agent) Rejected() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.rejected
-}
-
-// WaitUploads waits until at least n trace uploads have arrived (answered
-// or still held), or until timeout, and reports whether they did.
-func (a *Agent) WaitUploads(n int, timeout time.Duration) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		a.mu.Lock()
-		got, ch := a.uploads, a.changed
-		a.mu.Unlock()
-		if got >= n {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			return false
-		}
-	}
 }
 
 // Requests returns how many requests each path received.

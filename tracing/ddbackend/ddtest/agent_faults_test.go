@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -48,8 +49,8 @@ func upload(t *testing.T, a *ddtest.Agent, body []byte) int {
 }
 
 // TestRejections: payloads over MaxPayload are answered 413 and those the
-// agent is told to refuse with TraceStatus; their spans are counted as
-// rejected, not kept.
+// agent is told to refuse with a Fault's Status; their spans are counted
+// as rejected, not kept.
 func TestRejections(t *testing.T) {
 	defer http.DefaultClient.CloseIdleConnections()
 	a := ddtest.Start(ddtest.Config{MaxPayload: 1000})
@@ -60,11 +61,12 @@ func TestRejections(t *testing.T) {
 	if code := upload(t, a, payload(4, 2000)); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("large payload answered %d, want 413", code)
 	}
-	if len(a.Spans()) != 3 || a.Rejected() != 4 || !a.WaitUploads(2, 0) {
+	if len(a.Spans()) != 3 || a.Rejected() != 4 || a.Attempts() != 2 {
 		t.Errorf("kept %d spans, rejected %d, want 3 and 4", len(a.Spans()), a.Rejected())
 	}
-	b := ddtest.Start(ddtest.Config{TraceStatus: http.StatusTooManyRequests})
+	b := ddtest.Start(ddtest.Config{})
 	defer b.Close()
+	b.SetFault(tracingtest.Fault{Status: http.StatusTooManyRequests})
 	if code := upload(t, b, payload(2, 1)); code != http.StatusTooManyRequests || b.Rejected() != 2 || len(b.Spans()) != 0 {
 		t.Errorf("answered %d, rejected %d, kept %d", code, b.Rejected(), len(b.Spans()))
 	}

@@ -25,41 +25,30 @@ import (
 type received struct {
 	mu      sync.Mutex
 	raw     [][]byte
-	changed chan struct{}
+	changes tracingtest.Changes
 	decode  func([]byte) (*j.Batch, error)
-}
-
-func (r *received) init(decode func([]byte) (*j.Batch, error)) {
-	r.changed = make(chan struct{})
-	r.decode = decode
 }
 
 func (r *received) add(b []byte) {
 	r.mu.Lock()
 	r.raw = append(r.raw, b)
-	close(r.changed)
-	r.changed = make(chan struct{})
 	r.mu.Unlock()
-}
-
-func (r *received) snapshot() ([][]byte, chan struct{}) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.raw), r.changed
+	r.changes.Notify()
 }
 
 // Payloads returns the raw payloads received so far (datagrams or request
 // bodies), in order.
 func (r *received) Payloads() [][]byte {
-	raw, _ := r.snapshot()
-	return raw
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.raw)
 }
 
 // Batches decodes every payload received so far. A payload that does not
 // decode is an error: the client sent something a real agent or collector
 // would reject.
 func (r *received) Batches() ([]*j.Batch, error) {
-	raw, _ := r.snapshot()
+	raw := r.Payloads()
 	out := make([]*j.Batch, 0, len(raw))
 	for i, p := range raw {
 		b, err := r.decode(p)
@@ -75,24 +64,18 @@ func (r *received) Batches() ([]*j.Batch, error) {
 // until timeout, and returns the spans decoded so far. A payload that
 // does not decode is an error.
 func (r *received) Wait(want int, timeout time.Duration) ([]*j.Span, error) {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		_, changed := r.snapshot()
-		batches, err := r.Batches()
-		var spans []*j.Span
+	var spans []*j.Span
+	var err error
+	r.changes.WaitUntil(timeout, func() bool {
+		var batches []*j.Batch
+		batches, err = r.Batches()
+		spans = nil
 		for _, b := range batches {
 			spans = append(spans, b.Spans...)
 		}
-		if err != nil || len(spans) >= want {
-			return spans, err
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			return spans, nil
-		}
-	}
+		return err != nil || len(spans) >= want
+	})
+	return spans, err
 }
 
 // Spans is Wait for a test: it fails t if a payload does not decode.
@@ -132,8 +115,7 @@ func NewAgent() (*Agent, error) {
 		return nil, err
 	}
 	_ = conn.SetReadBuffer(8 << 20) // bursts of 64 KB datagrams
-	a := &Agent{conn: conn, done: make(chan struct{})}
-	a.init(DecodeEmitBatch)
+	a := &Agent{received: received{decode: DecodeEmitBatch}, conn: conn, done: make(chan struct{})}
 	go func() {
 		defer close(a.done)
 		buf := make([]byte, 1<<16)
@@ -210,104 +192,38 @@ func DecodeEmitBatch(pkt []byte) (*j.Batch, error) {
 type Collector struct {
 	received
 	srv      *httptest.Server
+	gate     tracingtest.FaultGate
 	mu       sync.Mutex
 	requests []*http.Request
-	fault    Fault
-	attempts int
-	arrived  chan struct{} // closed and replaced when a request arrives
-	closing  chan struct{}
-	once     sync.Once
 }
 
 // Fault describes how a Collector misbehaves; the zero Fault is a healthy
 // collector.
-type Fault struct {
-	// Status, if not 0, answers every request with this status, and the
-	// spans are not kept.
-	Status int
-	// Hold, if not nil, holds each request until it is closed (or the
-	// client gives up) before answering it.
-	Hold <-chan struct{}
-	// Delay holds each request for this long before answering it.
-	Delay time.Duration
-}
+type Fault = tracingtest.Fault
 
 // SetFault makes the collector answer the requests that arrive from now on
 // as f says.
-func (c *Collector) SetFault(f Fault) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.fault = f
-}
+func (c *Collector) SetFault(f Fault) { c.gate.SetFault(f) }
 
 // Attempts returns how many requests arrived so far, answered or not.
-func (c *Collector) Attempts() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.attempts
-}
+func (c *Collector) Attempts() int { return c.gate.Attempts() }
 
 // WaitAttempts waits until at least n requests have arrived (answered or
 // still held), or until timeout, and reports whether they did.
 func (c *Collector) WaitAttempts(n int, timeout time.Duration) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		c.mu.Lock()
-		got, ch := c.attempts, c.arrived
-		c.mu.Unlock()
-		if got >= n {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			return false
-		}
-	}
-}
-
-// arrive counts a request and waits as the fault says.
-func (c *Collector) arrive(r *http.Request) Fault {
-	c.mu.Lock()
-	f := c.fault
-	c.attempts++
-	close(c.arrived)
-	c.arrived = make(chan struct{})
-	c.mu.Unlock()
-	if f.Hold != nil {
-		select {
-		case <-f.Hold:
-		case <-r.Context().Done():
-		case <-c.closing:
-		}
-	}
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-		case <-c.closing:
-		}
-		t.Stop()
-	}
-	return f
+	return c.gate.WaitAttempts(n, timeout)
 }
 
 // NewCollector starts a collector on a loopback port. Close it when done.
 func NewCollector() *Collector {
-	c := &Collector{arrived: make(chan struct{}), closing: make(chan struct{})}
-	c.init(DecodeBinaryBatch)
+	c := &Collector{received: received{decode: DecodeBinaryBatch}}
 	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil || r.Method != http.MethodPost {
 			http.Error(w, "want a POST with a body", http.StatusBadRequest)
 			return
 		}
-		if f := c.arrive(r); f.Status != 0 {
-			http.Error(w, "jaegertest: fault injected", f.Status)
-			return
-		} else if r.Context().Err() != nil {
+		if f := c.gate.Arrive(r.Context()); f.WriteHTTP(w, "jaegertest: fault injected") || r.Context().Err() != nil {
 			return
 		}
 		c.mu.Lock()
@@ -342,7 +258,7 @@ func (c *Collector) Requests() []*http.Request {
 // Close stops the collector (letting held requests go first); what it
 // received stays readable.
 func (c *Collector) Close() {
-	c.once.Do(func() { close(c.closing) })
+	c.gate.Close()
 	c.srv.Close()
 }
 

@@ -1,8 +1,9 @@
 // Package otlptest is an in-process OTLP trace receiver for tests: it
 // listens on loopback for OTLP/HTTP (protobuf, optionally gzip) and
 // OTLP/gRPC, decodes the real protobuf requests, and converts the spans
-// into tracingtest.SpanData. It also offers a black-hole collector that
-// accepts connections and never answers.
+// into tracingtest.SpanData. It can misbehave as a tracingtest.Fault says
+// (tracingtest also has the collector that is down, RefusedURL, and the
+// one that never answers, Blackhole).
 package otlptest
 
 import (
@@ -12,7 +13,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -60,14 +60,11 @@ type Receiver struct {
 	spans   []Span
 	headers []map[string][]string // per request: HTTP headers or gRPC metadata
 	paths   []string
-	changed chan struct{}
+	changes tracingtest.Changes // of spans
 
 	grpcCompression []string
 
-	fault    Fault
-	attempts int           // export requests that arrived, answered or not
-	closing  chan struct{} // closed by Close: held requests are let go
-	once     sync.Once
+	gate tracingtest.FaultGate
 
 	httpSrv *http.Server
 	grpcSrv *grpc.Server
@@ -77,7 +74,7 @@ type Receiver struct {
 // Start starts a receiver; it stops when the test ends.
 func Start(t testing.TB) *Receiver {
 	t.Helper()
-	r := &Receiver{changed: make(chan struct{}), closing: make(chan struct{})}
+	r := &Receiver{}
 	hl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +96,7 @@ func Start(t testing.TB) *Receiver {
 
 // Close stops the receiver.
 func (r *Receiver) Close() {
-	r.once.Do(func() { close(r.closing) })
+	r.gate.Close() // held requests are let go
 	// Close, not Shutdown: Shutdown leaves a connection that was opened
 	// but never carried a request (an exporter's dial finishing after
 	// its export was cancelled) open for five seconds, and its goroutine
@@ -110,14 +107,11 @@ func (r *Receiver) Close() {
 }
 
 func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request) {
-	if f := r.arrive(req.Context()); f.Status != 0 {
+	f := r.gate.Arrive(req.Context())
+	if f.Status != 0 {
 		_, _ = io.Copy(io.Discard, req.Body)
-		if f.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
-		}
-		http.Error(w, "otlptest: fault injected", f.Status)
-		return
-	} else if req.Context().Err() != nil {
+	}
+	if f.WriteHTTP(w, "otlptest: fault injected") || req.Context().Err() != nil {
 		return
 	}
 	if req.Method != http.MethodPost {
@@ -186,7 +180,7 @@ type grpcService struct {
 }
 
 func (g *grpcService) Export(ctx context.Context, er *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
-	if f := g.r.arrive(ctx); f.Status != 0 {
+	if f := g.r.gate.Arrive(ctx); f.Status != 0 {
 		return nil, grpcStatus(f.Status)
 	} else if err := ctx.Err(); err != nil {
 		return nil, status.FromContextError(err).Err()
@@ -208,63 +202,18 @@ func (r *Receiver) record(er *coltracepb.ExportTraceServiceRequest, h map[string
 	}
 	r.headers = append(r.headers, h)
 	r.paths = append(r.paths, path)
-	close(r.changed)
-	r.changed = make(chan struct{})
+	r.changes.Notify()
 }
 
-// Fault describes how a Receiver misbehaves; the zero Fault is a healthy
-// receiver.
-type Fault struct {
-	// Status, if not 0, answers every export with this HTTP status
-	// (OTLP/HTTP) or the gRPC code the OTLP specification pairs with it
-	// (429: ResourceExhausted, 502, 503, 504: Unavailable, other 5xx:
-	// Internal, 4xx: InvalidArgument), and the spans are not kept.
-	Status int
-	// RetryAfter sets the Retry-After header of a Status answer (HTTP
-	// only), in whole seconds.
-	RetryAfter time.Duration
-	// Hold, if not nil, holds each export until it is closed (or the
-	// client gives up) before answering it.
-	Hold <-chan struct{}
-	// Delay holds each export for this long before answering it.
-	Delay time.Duration
-}
+// Fault describes how a Receiver misbehaves. Its Status answers OTLP/gRPC
+// exports with the gRPC code the OTLP specification pairs with the HTTP
+// status (429: ResourceExhausted, 502, 503, 504: Unavailable, other 5xx:
+// Internal, 4xx: InvalidArgument).
+type Fault = tracingtest.Fault
 
 // SetFault makes the receiver answer the export requests that arrive from
 // now on as f says.
-func (r *Receiver) SetFault(f Fault) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.fault = f
-}
-
-// arrive counts an export request and waits as the fault says; it returns
-// the fault to apply.
-func (r *Receiver) arrive(ctx context.Context) Fault {
-	r.mu.Lock()
-	f := r.fault
-	r.attempts++
-	close(r.changed)
-	r.changed = make(chan struct{})
-	r.mu.Unlock()
-	if f.Hold != nil {
-		select {
-		case <-f.Hold:
-		case <-ctx.Done():
-		case <-r.closing:
-		}
-	}
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		case <-r.closing:
-		}
-		t.Stop()
-	}
-	return f
-}
+func (r *Receiver) SetFault(f Fault) { r.gate.SetFault(f) }
 
 func grpcStatus(httpStatus int) error {
 	c := codes.Internal
@@ -281,54 +230,25 @@ func grpcStatus(httpStatus int) error {
 
 // Attempts returns how many export requests arrived so far, whether
 // they were answered, failed or are still held.
-func (r *Receiver) Attempts() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.attempts
-}
+func (r *Receiver) Attempts() int { return r.gate.Attempts() }
 
 // WaitAttempts waits until at least n export requests have arrived, or
 // until timeout, and reports whether they did.
 func (r *Receiver) WaitAttempts(n int, timeout time.Duration) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		r.mu.Lock()
-		got, ch := r.attempts, r.changed
-		r.mu.Unlock()
-		if got >= n {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			return false
-		}
-	}
+	return r.gate.WaitAttempts(n, timeout)
 }
 
 // Raw returns the spans received so far, waiting up to five seconds until
 // there are at least want.
 func (r *Receiver) Raw(want int) []Span {
-	deadline := time.NewTimer(5 * time.Second)
-	defer deadline.Stop()
-	for {
+	r.changes.WaitUntil(5*time.Second, func() bool {
 		r.mu.Lock()
-		n, ch := len(r.spans), r.changed
-		if n >= want {
-			out := append([]Span(nil), r.spans...)
-			r.mu.Unlock()
-			return out
-		}
-		r.mu.Unlock()
-		select {
-		case <-ch:
-		case <-deadline.C:
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			return append([]Span(nil), r.spans...)
-		}
-	}
+		defer r.mu.Unlock()
+		return len(r.spans) >= want
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Span(nil), r.spans...)
 }
 
 // Spans returns the spans received so far as tracingtest.SpanData, waiting
@@ -468,59 +388,4 @@ func value(v *commonpb.AnyValue) tracing.Value {
 		}
 	}
 	return tracing.Value{}
-}
-
-// Blackhole is a collector that accepts TCP connections and never reads
-// or answers.
-type Blackhole struct {
-	// URL is "http://127.0.0.1:port".
-	URL string
-
-	ln    net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-	wg    sync.WaitGroup
-}
-
-// StartBlackhole starts a black-hole collector; it stops when the test
-// ends.
-func StartBlackhole(t testing.TB) *Blackhole {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &Blackhole{URL: "http://" + ln.Addr().String(), ln: ln}
-	b.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			b.mu.Lock()
-			b.conns = append(b.conns, c)
-			b.mu.Unlock()
-		}
-	})
-	t.Cleanup(b.Close)
-	return b
-}
-
-// Accepted returns how many connections were accepted.
-func (b *Blackhole) Accepted() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.conns)
-}
-
-// Close closes the listener and every connection.
-func (b *Blackhole) Close() {
-	_ = b.ln.Close()
-	b.wg.Wait()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, c := range b.conns {
-		_ = c.Close()
-	}
-	b.conns = nil
 }

@@ -1,16 +1,15 @@
 //go:build unix
 
-package otelbackend_test
+package tracingtest
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU returns the CPU time the process has used (user and system),
-// which, unlike wall time, other processes on a shared machine barely
-// change.
-func processCPU() (time.Duration, bool) {
+// ProcessCPU returns the CPU time (user and system) the process has used
+// so far, and whether this system measures it (unix systems do).
+func ProcessCPU() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false

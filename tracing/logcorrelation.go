@@ -38,6 +38,37 @@ func LogCorrelation(ctx context.Context) (ids LogIDs, ok bool) {
 	return Default().LogCorrelation(ctx)
 }
 
+// LogCorrelator is what a log integration is configured with: the tracer
+// to ask and the keys to use instead of the backend's. Its zero value asks
+// the default Tracer and keeps the backend's keys. tracelog, tracelogrus
+// and tracezap each hold one, set by their WithTracer and WithKeys options.
+type LogCorrelator struct {
+	// Tracer is asked where the span's own backend does not say (nil:
+	// the default Tracer at each call).
+	Tracer *Tracer
+	// TraceKey and SpanKey replace the backend's keys when not empty.
+	TraceKey, SpanKey string
+}
+
+// IDs returns the ids of the span ctx carries, as LogCorrelation does,
+// under c's keys. A nil c is the zero LogCorrelator.
+func (c *LogCorrelator) IDs(ctx context.Context) (ids LogIDs, ok bool) {
+	if c == nil || c.Tracer == nil {
+		ids, ok = LogCorrelation(ctx)
+	} else {
+		ids, ok = c.Tracer.LogCorrelation(ctx)
+	}
+	if ok && c != nil {
+		if c.TraceKey != "" {
+			ids.TraceKey = c.TraceKey
+		}
+		if c.SpanKey != "" {
+			ids.SpanKey = c.SpanKey
+		}
+	}
+	return ids, ok
+}
+
 // LogCorrelation is like the function LogCorrelation, but asks t's backend
 // where the span's own does not say; a nil t means the default keys and
 // hex ids.

@@ -122,6 +122,16 @@ func ResolveIdentity(v Vendor, s tracing.Settings) Identity {
 	return id
 }
 
+// OverrideIdentity returns s with the service, environment and version a
+// backend's own options set (WithServiceName and the like) in place of
+// those of tracing's options and the environment; empty values leave s's.
+func OverrideIdentity(s tracing.Settings, service, environment, version string) tracing.Settings {
+	s.Service = first(service, s.Service)
+	s.Environment = first(environment, s.Environment)
+	s.Version = first(version, s.Version)
+	return s
+}
+
 // ProgramName returns the base name of the running program.
 func ProgramName() string {
 	if len(os.Args) == 0 {

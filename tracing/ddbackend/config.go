@@ -75,15 +75,7 @@ func resolve(c *config, s tracing.Settings) (settings, error) {
 
 	// Identity: options, then tracing.Settings, then DD_*, then the other
 	// vendors' variables (envconf.Resolve).
-	if c.service != "" {
-		s.Service = c.service
-	}
-	if c.env != "" {
-		s.Environment = c.env
-	}
-	if c.version != "" {
-		s.Version = c.version
-	}
+	s = backendkit.OverrideIdentity(s, c.service, c.env, c.version)
 	st.id = backendkit.ResolveIdentity(backendkit.VendorDatadog, s)
 	st.explicitService = s.Service != "" || backendkit.Getenv("DD_SERVICE") != "" || st.id.Service != backendkit.ProgramName()
 

@@ -107,7 +107,7 @@ func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		release()
 		return nil, err
 	}
-	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	resp.Body = backendkit.ReleaseOnClose(resp.Body, release)
 	return resp, nil
 }
 
@@ -200,20 +200,6 @@ func spanPriority(b []byte) (p float64, has bool, rest []byte, err error) {
 // samplingPriorityKey is the metric that carries a trace's sampling
 // priority in a payload.
 const samplingPriorityKey = "_sampling_priority_v1"
-
-// releasingBody releases the request's context when the response body is
-// closed, so that reading the body is not cut short.
-type releasingBody struct {
-	io.ReadCloser
-	once    sync.Once
-	release func()
-}
-
-func (b *releasingBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.once.Do(b.release)
-	return err
-}
 
 func (t *agentTransport) track(d int) {
 	t.mu.Lock()

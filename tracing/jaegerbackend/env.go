@@ -63,9 +63,7 @@ func loadConfig(s tracing.Settings, o *options) (*config.Configuration, backendk
 		return nil, backendkit.Identity{}, err
 	}
 
-	s.Service = first(o.service, s.Service)
-	s.Environment = first(o.environment, s.Environment)
-	s.Version = first(o.version, s.Version)
+	s = backendkit.OverrideIdentity(s, o.service, o.environment, o.version)
 	id := backendkit.ResolveIdentity(backendkit.VendorJaeger, s)
 	cfg.ServiceName = id.Service
 	if id.Environment != "" && !hasTag(cfg, TagEnvironment, "env", "deployment.environment") {

@@ -3,7 +3,6 @@ package jaegerbackend
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"sync"
@@ -221,19 +220,6 @@ func (t *boundRT) RoundTrip(req *http.Request) (*http.Response, error) {
 		release()
 		return nil, err
 	}
-	resp.Body = &releaseBody{ReadCloser: resp.Body, release: release}
+	resp.Body = backendkit.ReleaseOnClose(resp.Body, release)
 	return resp, nil
-}
-
-// releaseBody releases the request's context once its body is closed.
-type releaseBody struct {
-	io.ReadCloser
-	once    sync.Once
-	release func()
-}
-
-func (b *releaseBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.once.Do(b.release)
-	return err
 }

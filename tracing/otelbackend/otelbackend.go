@@ -71,15 +71,7 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 		}
 	}
 	// Identity given as backend options wins, as tracing's own options do.
-	if c.service != "" {
-		s.Service = c.service
-	}
-	if c.environment != "" {
-		s.Environment = c.environment
-	}
-	if c.version != "" {
-		s.Version = c.version
-	}
+	s = backendkit.OverrideIdentity(s, c.service, c.environment, c.version)
 	b, err := build(ctx, s, &c)
 	if err != nil {
 		return nil, err

@@ -20,14 +20,14 @@ type Option func(*Handler)
 // WithTracer makes the handler ask t's backend for the keys and the id
 // form of spans whose own backend does not say (default: the process
 // default Tracer at the time of each record); see tracing.LogCorrelation.
-func WithTracer(t *tracing.Tracer) Option { return func(h *Handler) { h.tracer = t } }
+func WithTracer(t *tracing.Tracer) Option { return func(h *Handler) { h.corr.Tracer = t } }
 
 // WithKeys sets the attribute keys, whatever the backend. By default they
 // are the backend's (tracing.LogKeyer): "dd.trace_id" and "dd.span_id" on
 // Datadog, "trace_id" and "span_id" elsewhere. An empty key keeps the
 // backend's.
 func WithKeys(traceKey, spanKey string) Option {
-	return func(h *Handler) { h.traceKey, h.spanKey = traceKey, spanKey }
+	return func(h *Handler) { h.corr.TraceKey, h.corr.SpanKey = traceKey, spanKey }
 }
 
 // Handler is a slog.Handler that adds the trace and span ids of the span in
@@ -39,11 +39,9 @@ func WithKeys(traceKey, spanKey string) Option {
 // The ids are always top-level attributes, even under WithGroup, so that
 // log pipelines find them where they look.
 type Handler struct {
-	base     slog.Handler // next, with the attributes added before any group
-	goas     []groupOrAttrs
-	tracer   *tracing.Tracer
-	traceKey string // "" for the backend's
-	spanKey  string
+	base slog.Handler // next, with the attributes added before any group
+	goas []groupOrAttrs
+	corr tracing.LogCorrelator
 }
 
 type groupOrAttrs struct {
@@ -95,7 +93,7 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 
 // Handle adds the ids and passes r on.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
-	ids, ok := h.ids(ctx)
+	ids, ok := h.corr.IDs(ctx)
 	if len(h.goas) == 0 {
 		if ok {
 			r = r.Clone()
@@ -122,24 +120,4 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	r2.AddAttrs(inner...)
 	return h.base.Handle(ctx, r2)
-}
-
-// ids returns the ids of the span in ctx under the handler's keys.
-func (h *Handler) ids(ctx context.Context) (tracing.LogIDs, bool) {
-	var ids tracing.LogIDs
-	var ok bool
-	if h.tracer != nil {
-		ids, ok = h.tracer.LogCorrelation(ctx)
-	} else {
-		ids, ok = tracing.LogCorrelation(ctx)
-	}
-	if ok {
-		if h.traceKey != "" {
-			ids.TraceKey = h.traceKey
-		}
-		if h.spanKey != "" {
-			ids.SpanKey = h.spanKey
-		}
-	}
-	return ids, ok
 }

@@ -12,14 +12,14 @@ type Option func(*Hook)
 // WithTracer makes the hook ask t's backend for the keys and the id form of
 // spans whose own backend does not say (default: the process default
 // Tracer at the time of each entry); see tracing.LogCorrelation.
-func WithTracer(t *tracing.Tracer) Option { return func(h *Hook) { h.tracer = t } }
+func WithTracer(t *tracing.Tracer) Option { return func(h *Hook) { h.corr.Tracer = t } }
 
 // WithKeys sets the field keys, whatever the backend. By default they are
 // the backend's (tracing.LogKeyer): "dd.trace_id" and "dd.span_id" on
 // Datadog, "trace_id" and "span_id" elsewhere. An empty key keeps the
 // backend's.
 func WithKeys(traceKey, spanKey string) Option {
-	return func(h *Hook) { h.traceKey, h.spanKey = traceKey, spanKey }
+	return func(h *Hook) { h.corr.TraceKey, h.corr.SpanKey = traceKey, spanKey }
 }
 
 // Hook is a logrus.Hook that adds the trace and span ids of the span in an
@@ -28,9 +28,7 @@ func WithKeys(traceKey, spanKey string) Option {
 // whose context carries no valid span, are left unchanged. A Hook is safe
 // for concurrent use.
 type Hook struct {
-	tracer   *tracing.Tracer
-	traceKey string // "" for the backend's
-	spanKey  string
+	corr tracing.LogCorrelator
 }
 
 var _ logrus.Hook = (*Hook)(nil)
@@ -54,21 +52,9 @@ func (h *Hook) Fire(e *logrus.Entry) error {
 	if e == nil || e.Context == nil {
 		return nil
 	}
-	var ids tracing.LogIDs
-	var ok bool
-	if h.tracer != nil {
-		ids, ok = h.tracer.LogCorrelation(e.Context)
-	} else {
-		ids, ok = tracing.LogCorrelation(e.Context)
-	}
+	ids, ok := h.corr.IDs(e.Context)
 	if !ok {
 		return nil
-	}
-	if h.traceKey != "" {
-		ids.TraceKey = h.traceKey
-	}
-	if h.spanKey != "" {
-		ids.SpanKey = h.spanKey
 	}
 	if e.Data == nil {
 		e.Data = make(logrus.Fields, 2)

@@ -16,21 +16,17 @@ type Option func(*config)
 // spans whose own backend does not say (default: the process default
 // Tracer at the time of each call, entry, or With that gives a context);
 // see tracing.LogCorrelation.
-func WithTracer(t *tracing.Tracer) Option { return func(c *config) { c.tracer = t } }
+func WithTracer(t *tracing.Tracer) Option { return func(c *config) { c.corr.Tracer = t } }
 
 // WithKeys sets the field keys, whatever the backend. By default they are
 // the backend's (tracing.LogKeyer): "dd.trace_id" and "dd.span_id" on
 // Datadog, "trace_id" and "span_id" elsewhere. An empty key keeps the
 // backend's.
 func WithKeys(traceKey, spanKey string) Option {
-	return func(c *config) { c.traceKey, c.spanKey = traceKey, spanKey }
+	return func(c *config) { c.corr.TraceKey, c.corr.SpanKey = traceKey, spanKey }
 }
 
-type config struct {
-	tracer   *tracing.Tracer
-	traceKey string // "" for the backend's
-	spanKey  string
-}
+type config struct{ corr tracing.LogCorrelator }
 
 func newConfig(opts []Option) *config {
 	c := &config{}
@@ -48,22 +44,7 @@ func (c *config) ids(ctx context.Context) (tracing.LogIDs, bool) {
 	if c == nil {
 		return tracing.LogCorrelation(ctx)
 	}
-	var ids tracing.LogIDs
-	var ok bool
-	if c.tracer != nil {
-		ids, ok = c.tracer.LogCorrelation(ctx)
-	} else {
-		ids, ok = tracing.LogCorrelation(ctx)
-	}
-	if ok {
-		if c.traceKey != "" {
-			ids.TraceKey = c.traceKey
-		}
-		if c.spanKey != "" {
-			ids.SpanKey = c.spanKey
-		}
-	}
-	return ids, ok
+	return c.corr.IDs(ctx)
 }
 
 // hasSpan reports whether ctx carries a span whose ids LogCorrelation

@@ -49,3 +49,17 @@ func TestOptions(t *testing.T) {
 		t.Errorf("Apply ran %d options, want 2", n)
 	}
 }
+
+func TestStripURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://api.example.com/notes?token=s3cr3t#frag": "https://api.example.com/notes",
+		"http://user:pass@host:8080/path?q=1":             "http://host:8080/path",
+		"/relative/path?x=y":                              "/relative/path",
+		"http://host/a@b":                                 "http://host/a@b",
+		"":                                                "",
+	} {
+		if got := backendkit.StripURL(in); got != want {
+			t.Errorf("StripURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"reflect"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/opentracing/opentracing-go/log"
 
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // OpenTracing tags and log fields with a meaning in the facade.
@@ -75,7 +75,7 @@ func attr(key string, value any) (tracing.Attr, bool) {
 	}
 	k := attrKey(key)
 	if k == "url.full" && v.Kind() == tracing.KindString {
-		v = tracing.StringValue(stripURL(v.AsString()))
+		v = tracing.StringValue(backendkit.StripURL(v.AsString()))
 	}
 	return tracing.Attr{Key: k, Value: v}, true
 }
@@ -116,21 +116,6 @@ func spanKind(v any) (tracing.SpanKind, bool) {
 		return tracing.SpanKindInternal, true
 	}
 	return 0, false
-}
-
-// stripURL removes the query (its values may be secrets), the fragment and
-// any user information from a URL.
-func stripURL(s string) string {
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		s = s[:i]
-	}
-	if strings.Contains(s, "@") {
-		if u, err := url.Parse(s); err == nil && u.User != nil {
-			u.User = nil
-			return u.String()
-		}
-	}
-	return s
 }
 
 // logAt records OpenTracing log fields at t (now if zero). A record with

@@ -10,15 +10,20 @@ type Summary struct {
 	Environment string   // deployment environment
 	Version     string   // service version
 	Destination string   // where spans go: an URL, "stderr", "agent udp://host:6831", …
-	Sampler     string   // sampling rule in the vendor's words
+	Sampler     string   // what is sampled, in plain words, with the vendor's term in parentheses
 	Propagators []string // formats injected and extracted
+	// Note is what a user must know about this configuration at once,
+	// in a sentence (for example that jaeger's default remote sampler
+	// records almost nothing until an agent answers, and how to change
+	// that); empty when there is nothing to say.
+	Note string
 }
 
 // String returns the summary on one line:
 //
-//	polytrace: backend=otel service=notes env=prod version=1.2.0 destination=grpc://localhost:4317 sampler=parentbased_always_on propagators=tracecontext,baggage
+//	polytrace: backend=otel service=notes env=prod version=1.2.0 destination="otlp grpc http://localhost:4317" sampler="every trace, continued ones as the caller decided (parentbased_always_on)" propagators=tracecontext,baggage
 //
-// Empty fields print as "-".
+// Empty fields print as "-"; a Note, when there is one, comes last.
 func (s Summary) String() string {
 	var b strings.Builder
 	b.WriteString("polytrace:")
@@ -44,5 +49,8 @@ func (s Summary) String() string {
 	field("destination", s.Destination)
 	field("sampler", s.Sampler)
 	field("propagators", strings.Join(s.Propagators, ","))
+	if s.Note != "" {
+		field("note", s.Note)
+	}
 	return b.String()
 }

@@ -204,16 +204,20 @@ func init() {
 
 // Summary implements tracing.Summarizer.
 func (b *Backend) Summary() tracing.Summary {
-	dest := "writer"
+	what := "trace trees"
+	if b.cfg.format == FormatJSON {
+		what = "JSON lines"
+	}
+	dest := what + " on the writer given to console.WithWriter"
 	switch b.cfg.w {
 	case os.Stderr:
-		dest = "stderr"
+		dest = what + " on standard error"
 	case os.Stdout:
-		dest = "stdout"
+		dest = what + " on standard output"
 	}
-	sampler := "parentbased_always_on"
+	sampler := "every trace (parentbased_always_on)"
 	if r := b.cfg.sampleRatio; r > 0 && r < 1 {
-		sampler = "parentbased_traceidratio"
+		sampler = strconv.FormatFloat(r*100, 'g', 4, 64) + "% of new traces (parentbased_traceidratio)"
 	}
 	return tracing.Summary{Backend: "console", Service: b.service, Destination: dest, Sampler: sampler,
 		Propagators: []string{"tracecontext", "baggage"}}

@@ -185,7 +185,7 @@ func TestRegisteredAndSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := tr.Summary(); s.Backend != "console" || s.Service != "notes" || s.Destination != "writer" {
+	if s := tr.Summary(); s.Backend != "console" || s.Service != "notes" || s.Destination != "trace trees on the writer given to console.WithWriter" || s.Sampler != "every trace (parentbased_always_on)" {
 		t.Errorf("summary %+v", s)
 	}
 	_, sp := tr.Start(context.Background(), "x")

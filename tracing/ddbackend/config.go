@@ -334,10 +334,11 @@ func hasStyle(styles []string, s string) bool {
 	return false
 }
 
-// samplerSummary describes the sampling configuration in Datadog's terms.
+// samplerSummary says in plain words what is sampled, with the
+// configuration in Datadog's terms in parentheses.
 func (st *settings) samplerSummary() string {
 	if !st.enabled {
-		return "disabled"
+		return "nothing: tracing disabled (DD_TRACE_ENABLED=false)"
 	}
 	var parts []string
 	if st.traceRules > 0 {
@@ -354,7 +355,14 @@ func (st *settings) samplerSummary() string {
 	if st.spanRules > 0 {
 		parts = append(parts, "span-rules="+strconv.Itoa(st.spanRules))
 	}
-	return "datadog(" + strings.Join(parts, ",") + ")"
+	words := "as the agent's rates say"
+	switch {
+	case st.traceRules > 0:
+		words = "by the sampling rules, at most " + strconv.FormatFloat(st.rateLimit, 'g', -1, 64) + " traces a second"
+	case !math.IsNaN(st.sampleRate):
+		words = strconv.FormatFloat(st.sampleRate*100, 'g', 4, 64) + "% of new traces, at most " + strconv.FormatFloat(st.rateLimit, 'g', -1, 64) + " a second"
+	}
+	return words + " (datadog " + strings.Join(parts, ",") + ")"
 }
 
 // propagatorSummary lists the styles, marking them when inject and extract

@@ -103,7 +103,7 @@ func TestSummaryAndRegistry(t *testing.T) {
 	}
 	defer tracingtest.Shutdown(t, tr.Backend().(*ddbackend.Backend))
 	want := "polytrace: backend=datadog service=notes env=prod version=1.2.3 destination=" + a.URL() +
-		" sampler=datadog(rules=1,rate=0.25,limit=100/s) propagators=datadog,tracecontext,baggage\n"
+		` sampler="by the sampling rules, at most 100 traces a second (datadog rules=1,rate=0.25,limit=100/s)" propagators=datadog,tracecontext,baggage` + "\n"
 	if out.String() != want {
 		t.Errorf("summary\n got %q\nwant %q", out.String(), want)
 	}
@@ -199,7 +199,7 @@ func TestDisabled(t *testing.T) {
 	a := newAgent(t, ddtest.Config{})
 	b := newBackend(t, a)
 	tr := tracing.New(b)
-	if s := tr.Summary(); s.Sampler != "disabled" {
+	if s := tr.Summary(); s.Sampler != "nothing: tracing disabled (DD_TRACE_ENABLED=false)" {
 		t.Errorf("sampler %q", s.Sampler)
 	}
 	_, sp := tr.Start(bg(), "nothing")

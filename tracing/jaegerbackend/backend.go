@@ -155,7 +155,7 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 			b.endLife()
 			return nil, fmt.Errorf("jaeger sampler: %w", err)
 		}
-		b.summary.Sampler = describeSampler(cfg.Sampler)
+		b.summary.Sampler, b.summary.Note = describeSampler(cfg.Sampler)
 	} else {
 		b.summary.Sampler = fmt.Sprint(sampler)
 	}
@@ -214,7 +214,9 @@ func (b *Backend) newTransport(rc *config.ReporterConfig, logger jaeger.Logger, 
 	return t, "udp://" + rc.LocalAgentHostPort, nil
 }
 
-func describeSampler(sc *config.SamplerConfig) string {
+// describeSampler says in plain words what the sampler records, with
+// jaeger's terms in parentheses, and what a user must know about it.
+func describeSampler(sc *config.SamplerConfig) (sampler, note string) {
 	p := strconv.FormatFloat(sc.Param, 'g', -1, 64)
 	switch t := strings.ToLower(sc.Type); t {
 	case "", jaeger.SamplerTypeRemote:
@@ -222,10 +224,25 @@ func describeSampler(sc *config.SamplerConfig) string {
 		if url == "" {
 			url = jaeger.DefaultSamplingServerURL
 		}
-		return "remote(initial=" + p + "," + url + ")"
+		return percent(sc.Param) + " of new traces until the agent's strategy arrives (remote, initial=" + p + ", " + url + ")",
+			"jaeger's default remote sampler records almost nothing until its agent answers: set JAEGER_SAMPLER_TYPE=const JAEGER_SAMPLER_PARAM=1 to record every trace"
+	case jaeger.SamplerTypeConst:
+		if sc.Param != 0 {
+			return "every trace (const " + p + ")", ""
+		}
+		return "no trace (const 0)", "JAEGER_SAMPLER_PARAM=0 records nothing: set it to 1 to record every trace"
+	case jaeger.SamplerTypeProbabilistic:
+		return percent(sc.Param) + " of new traces (probabilistic " + p + ")", ""
+	case jaeger.SamplerTypeRateLimiting:
+		return "at most " + p + " traces a second (ratelimiting " + p + ")", ""
 	default:
-		return t + "(" + p + ")"
+		return t + "(" + p + ")", ""
 	}
+}
+
+// percent writes a probability as a percentage: 0.001 as "0.1%".
+func percent(p float64) string {
+	return strconv.FormatFloat(p*100, 'g', 4, 64) + "%"
 }
 
 // Start implements tracing.Backend.

@@ -95,7 +95,7 @@ func TestRegisteredAndSummary(t *testing.T) {
 	}
 	host, port := a.HostPort()
 	want := "polytrace: backend=jaeger service=notes env=staging version=2.0.1 destination=udp://" + host + ":" + port +
-		" sampler=const(1) propagators=tracecontext,baggage\n"
+		` sampler="every trace (const 1)" propagators=tracecontext,baggage` + "\n"
 	if out.String() != want {
 		t.Errorf("summary\n %q\nwant\n %q", out.String(), want)
 	}
@@ -122,8 +122,15 @@ func TestDefaultSampler(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Shutdown(context.Background())
-	if got := b.Summary().Sampler; got != "remote(initial=0.001,http://127.0.0.1:5778/sampling)" {
-		t.Errorf("default sampler %q, want jaeger's remote sampler starting at 0.001 from the agent's host", got)
+	s := b.Summary()
+	if s.Sampler != "0.1% of new traces until the agent's strategy arrives (remote, initial=0.001, http://127.0.0.1:5778/sampling)" {
+		t.Errorf("default sampler %q, want jaeger's remote sampler starting at 0.001 from the agent's host", s.Sampler)
+	}
+	// The first run explains itself: the note says that almost nothing
+	// is recorded, and which variables change that.
+	if !strings.Contains(s.Note, "records almost nothing until its agent answers") || !strings.Contains(s.Note, "JAEGER_SAMPLER_TYPE=const JAEGER_SAMPLER_PARAM=1") ||
+		!strings.Contains(s.String(), ` note="jaeger's default remote sampler`) {
+		t.Errorf("summary note %q (line %s)", s.Note, s)
 	}
 }
 

@@ -173,7 +173,7 @@ func TestCollectorHTTP(t *testing.T) {
 		t.Errorf("content type %q", ct)
 	}
 	s := b.Summary()
-	if s.Destination != c.URL() || s.Sampler != "probabilistic(1)" || strings.Contains(s.String(), "hunter2") {
+	if s.Destination != c.URL() || s.Sampler != "100% of new traces (probabilistic 1)" || strings.Contains(s.String(), "hunter2") {
 		t.Errorf("summary %s", s)
 	}
 	if st := b.Stats(); st.Ended != 1 || st.Exported != 1 || st.Dropped != 0 {

@@ -121,7 +121,7 @@ func TestSummary(t *testing.T) {
 		opts []tracing.Option
 		want tracing.Summary
 	}{
-		{"defaults", nil, nil, tracing.Summary{Destination: "otlp http/protobuf http://localhost:4318/v1/traces", Sampler: "parentbased_always_on"}},
+		{"defaults", nil, nil, tracing.Summary{Destination: "otlp http/protobuf http://localhost:4318/v1/traces", Sampler: "every trace, continued ones as the caller decided (parentbased_always_on)"}},
 		{"grpc default", map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, nil, tracing.Summary{Destination: "otlp grpc http://localhost:4317"}},
 		{"go default with insecure=false", map[string]string{"OTEL_EXPORTER_OTLP_INSECURE": "false"}, nil,
 			tracing.Summary{Destination: "otlp http/protobuf https://localhost:4318/v1/traces"}},
@@ -138,8 +138,9 @@ func TestSummary(t *testing.T) {
 		{"none", map[string]string{"OTEL_TRACES_EXPORTER": "none"}, nil, tracing.Summary{Destination: "none"}},
 		{"disabled", map[string]string{"OTEL_SDK_DISABLED": "TRUE"}, nil, tracing.Summary{Destination: "none (OTEL_SDK_DISABLED=true)", Sampler: "-"}},
 		{"ratio", map[string]string{"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.25"}, nil,
-			tracing.Summary{Sampler: "parentbased_traceidratio:0.25"}},
-		{"ratio default arg", map[string]string{"OTEL_TRACES_SAMPLER": "TraceIdRatio"}, nil, tracing.Summary{Sampler: "traceidratio:1"}},
+			tracing.Summary{Sampler: "25% of new traces, continued ones as the caller decided (parentbased_traceidratio:0.25)"}},
+		{"ratio default arg", map[string]string{"OTEL_TRACES_SAMPLER": "TraceIdRatio"}, nil,
+			tracing.Summary{Sampler: "100% of new traces, whatever the caller decided (traceidratio:1)"}},
 		{"propagators", map[string]string{"OTEL_PROPAGATORS": " b3multi , jaeger,datadog"}, nil,
 			tracing.Summary{Propagators: []string{"b3multi", "jaeger", "datadog(extract)"}}},
 		{"default propagators", nil, nil, tracing.Summary{Propagators: []string{"tracecontext", "baggage", "jaeger(extract)", "datadog(extract)"}}},

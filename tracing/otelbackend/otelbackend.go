@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
@@ -144,7 +146,7 @@ func build(ctx context.Context, s tracing.Settings, c *config) (*Backend, error)
 			sampler = sdktrace.ParentBased(sdktrace.AlwaysSample())
 		}
 	}
-	b.summary.Sampler = samplerDesc
+	b.summary.Sampler = describeSampler(samplerDesc)
 	if err := checkBatchAndLimits(); err != nil {
 		errs = append(errs, err)
 	}
@@ -181,6 +183,35 @@ func build(ctx context.Context, s tracing.Settings, c *config) (*Backend, error)
 	b.sdk = sdktrace.NewTracerProvider(tpOpts...)
 	b.tp, b.owned = b.sdk, true
 	return b, nil
+}
+
+// describeSampler says in plain words what a sampler described by its
+// OTEL_TRACES_SAMPLER name (and ":ratio") records, with that name in
+// parentheses.
+func describeSampler(desc string) string {
+	name, arg, _ := strings.Cut(desc, ":")
+	ratio := arg + " of new traces"
+	if r, err := strconv.ParseFloat(arg, 64); err == nil {
+		ratio = strconv.FormatFloat(r*100, 'g', 4, 64) + "% of new traces"
+	}
+	var words string
+	switch name {
+	case "parentbased_always_on":
+		words = "every trace, continued ones as the caller decided"
+	case "always_on":
+		words = "every span"
+	case "always_off":
+		words = "no span"
+	case "parentbased_always_off":
+		words = "no new trace; continued ones as the caller decided"
+	case "traceidratio":
+		words = ratio + ", whatever the caller decided"
+	case "parentbased_traceidratio":
+		words = ratio + ", continued ones as the caller decided"
+	default:
+		return desc
+	}
+	return words + " (" + desc + ")"
 }
 
 // buildResource describes the service: the host and the SDK, then

@@ -1,7 +1,6 @@
 package ddbackend_test
 
 import (
-	"strings"
 	"sync"
 	"testing"
 
@@ -34,17 +33,6 @@ func (l *logSink) Log(msg string) {
 	if len(l.lines) < 10000 {
 		l.lines = append(l.lines, msg)
 	}
-}
-
-func (l *logSink) contains(s string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, line := range l.lines {
-		if strings.Contains(line, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func withDDLog() ddbackend.Option { return ddbackend.WithStartOptions(tracer.WithLogger(ddLog)) }

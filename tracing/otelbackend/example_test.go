@@ -35,7 +35,7 @@ func ExampleNew() {
 	for _, s := range exp.GetSpans() {
 		fmt.Print(s.Name, " ", s.SpanKind)
 		for _, a := range s.Attributes {
-			fmt.Print(" ", a.Key, "=", a.Value.Emit())
+			fmt.Print(" ", a.Key, "=", a.Value.String())
 		}
 		fmt.Println()
 	}

@@ -605,7 +605,8 @@ func testAfterEnd(t *testing.T, s *suite) {
 
 func testBareContext(t *testing.T, s *suite) {
 	sp := tracing.SpanFromContext(context.Background())
-	sp2 := tracing.SpanFromContext(nil) // a nil context is what this checks
+	//lint:ignore SA1012 a nil context is what this checks
+	sp2 := tracing.SpanFromContext(nil)
 	for _, x := range []tracing.Span{sp, sp2, {}} {
 		if x.SpanContext().IsValid() || x.IsRecording() {
 			t.Errorf("span from a bare context is %v, recording %v", x.SpanContext(), x.IsRecording())
@@ -619,7 +620,8 @@ func testBareContext(t *testing.T, s *suite) {
 		x.End()
 		x.EndAt(time.Now())
 	}
-	ctx, root := s.tr.Start(nil, "") // nil context and empty name on purpose
+	//lint:ignore SA1012 a nil context and an empty name are what this checks
+	ctx, root := s.tr.Start(nil, "")
 	if ctx == nil {
 		t.Fatal("Start(nil ctx) returned a nil context")
 	}

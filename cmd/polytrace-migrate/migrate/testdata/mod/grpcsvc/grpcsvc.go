@@ -1,0 +1,23 @@
+// Package grpcsvc traces gRPC with opentracing-contrib's interceptors. // want package:"uses OpenTracing"
+package grpcsvc
+
+import (
+	otgrpc "github.com/opentracing-contrib/go-grpc"
+	"github.com/opentracing/opentracing-go"
+	"google.golang.org/grpc"
+)
+
+type server struct{ tracer opentracing.Tracer } // want `rewrite plumbing: field tracer: opentracing\.Tracer → \*tracing\.Tracer`
+
+func (s *server) options() []grpc.ServerOption {
+	return []grpc.ServerOption{grpc.UnaryInterceptor(otgrpc.OpenTracingServerInterceptor(s.tracer))} // want `left on otshim: otgrpc\.OpenTracingServerInterceptor stays on OpenTraci` `left on otshim: the \*tracing\.Tracer goes to an OpenTracing API through`
+}
+
+func (s *server) work() {
+	span := s.tracer.StartSpan("work") // want `rewrite span-start: tracer\.StartSpan → tracer\.Start`
+	span.Finish()                      // want `rewrite span: Finish → End`
+}
+
+func dial(target string) (*grpc.ClientConn, error) {
+	return grpc.NewClient(target, grpc.WithUnaryInterceptor(otgrpc.OpenTracingClientInterceptor(opentracing.GlobalTracer()))) // want `left on otshim: otgrpc\.OpenTracingClientInterceptor stays on OpenTraci`
+}

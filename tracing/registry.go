@@ -30,6 +30,10 @@ type Settings struct {
 	// name.
 	DefaultService string
 
+	// DefaultBackend is the backend FromEnv opens when TRACING_BACKEND
+	// is unset or empty; empty means none (tracing off).
+	DefaultBackend string
+
 	// Summary is where FromEnv writes its one-line startup summary:
 	// os.Stderr if nil. WithoutSummary turns the summary off.
 	Summary   io.Writer
@@ -52,6 +56,13 @@ func WithServiceName(name string) Option { return func(s *Settings) { s.Service 
 // A service's main uses it for its usual name, which operators can still
 // override by environment.
 func WithDefaultServiceName(name string) Option { return func(s *Settings) { s.DefaultService = name } }
+
+// WithDefaultBackend makes FromEnv open the backend registered under name
+// when TRACING_BACKEND is unset or empty, instead of turning tracing off.
+// A service that always reported to one vendor (a jaeger-client-go service
+// moved to polytrace, say) keeps doing so without a new variable, and
+// operators can still switch it with TRACING_BACKEND.
+func WithDefaultBackend(name string) Option { return func(s *Settings) { s.DefaultBackend = name } }
 
 // WithEnvironment sets the deployment environment ("prod", "staging", …).
 func WithEnvironment(env string) Option { return func(s *Settings) { s.Environment = env } }
@@ -243,7 +254,8 @@ const EnvBackend = "TRACING_BACKEND"
 // opts, and writes a one-line summary of the configuration to standard error
 // (see WithSummary, WithoutSummary).
 //
-// If TRACING_BACKEND is unset or empty, tracing is off: FromEnv says so in
+// If TRACING_BACKEND is unset or empty, FromEnv opens the backend
+// WithDefaultBackend names; without one, tracing is off: FromEnv says so in
 // one line and returns a no-op Tracer. On error (an unknown backend, a
 // misconfiguration) it returns the error together with a no-op Tracer, so
 // a service may report the error and carry on untraced.
@@ -253,6 +265,9 @@ func FromEnv(ctx context.Context, opts ...Option) (*Tracer, error) {
 	s := newSettings(opts)
 	w := s.summaryWriter()
 	name := os.Getenv(EnvBackend)
+	if normalizeName(name) == "" {
+		name = s.DefaultBackend
+	}
 	if normalizeName(name) == "" {
 		if w != nil {
 			fmt.Fprintf(w, "polytrace: %s is not set: tracing is off (registered backends: %s)\n",

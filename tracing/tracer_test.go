@@ -506,3 +506,22 @@ func TestFactoryErrorsDoNotStutter(t *testing.T) {
 		t.Errorf("Open error %q, want %q", err, want)
 	}
 }
+
+func TestFromEnvDefaultBackend(t *testing.T) {
+	name := testBackendName("test-default")
+	Register(name, func(context.Context, Settings) (Backend, error) { return &captureBackend{}, nil })
+	t.Setenv(EnvBackend, "")
+	tr, err := FromEnv(context.Background(), WithoutSummary(), WithDefaultBackend(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tr.Backend().(*captureBackend); !ok {
+		t.Errorf("TRACING_BACKEND unset with a default backend: opened %T", tr.Backend())
+	}
+	// TRACING_BACKEND still wins.
+	t.Setenv(EnvBackend, "none")
+	tr, err = FromEnv(context.Background(), WithoutSummary(), WithDefaultBackend(name))
+	if err != nil || tr.Enabled() {
+		t.Errorf("TRACING_BACKEND=none with a default backend: %v, enabled %v", err, tr.Enabled())
+	}
+}

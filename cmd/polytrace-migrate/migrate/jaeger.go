@@ -485,7 +485,9 @@ func (p *planner) planConfig(seq *cfgSeq) {
 		}
 		rhs := tq() + ".Open(" + cq() + `.Background(), "jaeger"`
 		if fromEnv {
-			rhs = tq() + ".FromEnv(" + cq() + ".Background()"
+			// The service reported to Jaeger with no TRACING_BACKEND:
+			// it keeps doing so, and operators can switch it.
+			rhs = tq() + ".FromEnv(" + cq() + `.Background(), ` + tq() + `.WithDefaultBackend("jaeger")`
 		}
 		if len(o) > 0 {
 			rhs += ", " + strings.Join(o, ", ")
@@ -494,7 +496,7 @@ func (p *planner) planConfig(seq *cfgSeq) {
 		return p.render(nt.Lhs[0]) + ", " + p.render(nt.Lhs[2]) + " " + tok.String() + " " + rhs
 	})
 	if fromEnv {
-		p.rewrote(seq.ntCall, "jaeger-config", "config.FromEnv + NewTracer → tracing.FromEnv with the jaeger backend's options (set TRACING_BACKEND=jaeger, or otel, where it runs: unset means tracing off); the closer → Shutdown")
+		p.rewrote(seq.ntCall, "jaeger-config", "config.FromEnv + NewTracer → tracing.FromEnv with WithDefaultBackend(\"jaeger\") and the jaeger backend's options (the JAEGER_* variables still apply; TRACING_BACKEND switches the backend); the closer → Shutdown")
 	} else {
 		p.rewrote(seq.ntCall, "jaeger-config", `config.Configuration.NewTracer → tracing.Open(ctx, "jaeger", …) with the jaeger backend's options; the closer → Shutdown`)
 	}

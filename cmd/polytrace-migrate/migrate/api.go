@@ -109,6 +109,8 @@ func (p *planner) assignCall(s *ast.AssignStmt, lhs []ast.Expr, call *ast.CallEx
 		return p.baggageItemStmt(s, lhs[0], s.Tok, call)
 	case isMethod(fn, pathOT, "Tracer", "Inject") && len(lhs) == 1 && isBlank(lhs[0]):
 		return p.inject(call, s)
+	case isMethod(fn, pathOT, "Tracer", "Inject") && len(lhs) == 1:
+		return p.injectAssign(s, lhs[0], call)
 	case (isMethod(fn, pathJConfig, "Configuration", "NewTracer", "New") || isFunc(fn, pathJConfig, "FromEnv")):
 		return p.jaegerConfig(s, call)
 	case isFunc(fn, pathNetHTTP, "TraceRequest") && len(lhs) == 2:

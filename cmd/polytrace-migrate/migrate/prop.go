@@ -438,6 +438,32 @@ func (p *planner) injectRule(call *ast.CallExpr) (func() string, string) {
 	}, ""
 }
 
+// injectAssign rewrites err = tracer.Inject(…) (or err := …): the
+// facade's Inject cannot fail, so err becomes nil where it is read later
+// (declared, for :=), and the checks that follow stay as they were.
+func (p *planner) injectAssign(s *ast.AssignStmt, lhs ast.Expr, call *ast.CallExpr) bool {
+	gen, why := p.injectRule(call)
+	if why != "" {
+		return false
+	}
+	v := p.varOf(lhs)
+	used := v != nil && p.usedAfter(v, s.End())
+	ind := p.cur.indent(s.Pos())
+	define := s.Tok == token.DEFINE
+	p.rule(s, func() string {
+		out := gen()
+		switch {
+		case !used:
+		case define:
+			out += "\n" + ind + "var " + p.render(lhs) + " error // tracing.Inject cannot fail"
+		default:
+			out += "\n" + ind + p.render(lhs) + " = nil // tracing.Inject cannot fail"
+		}
+		return out
+	})
+	return true
+}
+
 // injectIf rewrites if err := tracer.Inject(…); err != nil { … }: the
 // facade's Inject cannot fail.
 func (p *planner) injectIf(s *ast.IfStmt) bool {

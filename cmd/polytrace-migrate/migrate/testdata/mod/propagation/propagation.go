@@ -56,3 +56,13 @@ func inject(tracer opentracing.Tracer, ctx context.Context, m map[string]string)
 func binary(tracer opentracing.Tracer, span opentracing.Span, buf *bytes.Buffer) { // want `rewrite plumbing: parameter tracer: opentracing\.Tracer → \*tracing\.Trac` `left on otshim: span stays an opentracing\.Span: its span context is us`
 	_ = tracer.Inject(span.Context(), opentracing.Binary, buf) // want `left on otshim: Tracer\.Inject in a form the tool does not rewrite` `left on otshim: the \*tracing\.Tracer goes to an OpenTracing API through` `left on otshim: span stays an opentracing\.Span: its span context is us`
 }
+
+func injectAssign(tracer opentracing.Tracer, ctx context.Context, h http.Header) error { // want `rewrite plumbing: parameter tracer: opentracing\.Tracer → \*tracing\.Trac`
+	var err error
+	err = tracer.Inject(opentracing.SpanFromContext(ctx).Context(), opentracing.HTTPHeaders, opentracing.HTTPHeadersCarrier(h)) // want `rewrite propagation: Tracer\.Inject\(span\.Context\(\), format, carrier\) → `
+	if err != nil {
+		return err
+	}
+	err2 := tracer.Inject(opentracing.SpanFromContext(ctx).Context(), opentracing.TextMap, opentracing.TextMapCarrier(map[string]string{})) // want `rewrite propagation: Tracer\.Inject\(span\.Context\(\), format, carrier\) → `
+	return err2
+}

@@ -43,6 +43,9 @@ import (
 
 	_ "github.com/polytrace/polytrace/tracing/all"
 	_ "github.com/polytrace/polytrace/tracing/otshim"
+	_ "github.com/polytrace/polytrace/tracing/traceprom"
+	_ "github.com/prometheus/client_golang/prometheus/promhttp"
+	_ "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // imports maps the package names the documentation uses to import paths.
@@ -50,7 +53,7 @@ var imports = map[string]string{
 	"context": "context", "errors": "errors", "fmt": "fmt", "http": "net/http", "io": "io", "log": "log",
 	"os": "os", "signal": "os/signal", "slog": "log/slog", "sql": "database/sql", "driver": "database/sql/driver",
 	"strings": "strings", "sync": "sync", "syscall": "syscall", "time": "time", "httptest": "net/http/httptest",
-	"expvar": "expvar",
+	"expvar": "expvar", "json": "encoding/json", "strconv": "strconv",
 
 	"tracing":       "github.com/polytrace/polytrace/tracing",
 	"backendkit":    "github.com/polytrace/polytrace/tracing/backendkit",

@@ -3,6 +3,7 @@ module github.com/polytrace/polytrace/bench
 go 1.26.0
 
 require (
+	github.com/DataDog/dd-trace-go/contrib/google.golang.org/grpc/v2 v2.3.0
 	github.com/DataDog/dd-trace-go/v2 v2.3.0
 	github.com/XSAM/otelsql v0.44.0
 	github.com/gin-gonic/gin v1.12.0
@@ -13,17 +14,20 @@ require (
 	github.com/polytrace/polytrace/middleware/tracechi v0.1.0
 	github.com/polytrace/polytrace/middleware/traceecho v0.1.0
 	github.com/polytrace/polytrace/middleware/tracegin v0.1.0
+	github.com/polytrace/polytrace/middleware/tracegrpc v0.1.0
 	github.com/polytrace/polytrace/tracing/ddbackend v0.1.0
 	github.com/polytrace/polytrace/tracing/jaegerbackend v0.1.0
 	github.com/polytrace/polytrace/tracing/otelbackend v0.1.0
 	github.com/uber/jaeger-client-go v2.30.0+incompatible
 	go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin v0.65.0
+	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.72.0
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.72.0
 	go.opentelemetry.io/contrib/propagators/b3 v1.47.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0
 	go.opentelemetry.io/otel/trace v1.47.0
 	go.uber.org/goleak v1.3.0
+	google.golang.org/grpc v1.84.0
 	gopkg.in/DataDog/dd-trace-go.v1 v1.74.8
 	modernc.org/sqlite v1.60.1
 )
@@ -143,14 +147,13 @@ require (
 	go.opentelemetry.io/otel/exporters/stdout/stdoutmetric v1.47.0 // indirect
 	go.opentelemetry.io/otel/exporters/stdout/stdouttrace v1.47.0 // indirect
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
-	go.opentelemetry.io/otel/log/logtest v0.23.0 // indirect
 	go.opentelemetry.io/otel/metric v1.47.0 // indirect
 	go.opentelemetry.io/otel/sdk/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/sdk/metric v1.47.0 // indirect
 	go.opentelemetry.io/proto/otlp v1.11.1 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
-	go.uber.org/zap v1.27.0 // indirect
+	go.uber.org/zap v1.28.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/arch v0.23.0 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
@@ -163,7 +166,6 @@ require (
 	golang.org/x/xerrors v0.0.0-20231012003039-104605ab7028 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
-	google.golang.org/grpc v1.84.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/ini.v1 v1.67.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
@@ -177,6 +179,7 @@ replace (
 	github.com/polytrace/polytrace/middleware/tracechi => ../middleware/tracechi
 	github.com/polytrace/polytrace/middleware/traceecho => ../middleware/traceecho
 	github.com/polytrace/polytrace/middleware/tracegin => ../middleware/tracegin
+	github.com/polytrace/polytrace/middleware/tracegrpc => ../middleware/tracegrpc
 	github.com/polytrace/polytrace/tracing/all => ../tracing/all
 	github.com/polytrace/polytrace/tracing/ddbackend => ../tracing/ddbackend
 	github.com/polytrace/polytrace/tracing/jaegerbackend => ../tracing/jaegerbackend

@@ -218,35 +218,51 @@ func checkStep(t *testing.T, m mapping, s step, notesSvc, calSvc string, tr *tra
 	}
 }
 
-// checkClientSpan checks the calendar call and, when calendar answered,
-// calendar's side of the trace.
+// checkClientSpan checks the calendar call, made over gRPC, and, when
+// calendar answered, calendar's side of the trace: notes' gRPC client span
+// → calendar's gRPC server span → GetDate.
 func checkClientSpan(t *testing.T, m mapping, tr *trace, c *span, s step, notesSvc, calSvc string) {
 	t.Helper()
 	checkSpan(t, c, notesSvc, m.clientOp, s.calendarDown)
-	checkTag(t, c, "span.kind", "string", "client")
-	checkTag(t, c, m.methodKey, "string", "GET")
-	checkTag(t, c, m.resourceKey, "string", "GET /calendar")
-	checkWrongKeys(t, m, c)
+	checkRPCSpan(t, m, c, "client", s.calendarDown)
 	if s.calendarDown {
-		// Nothing answered: no status, no calendar span.
-		if _, ok := c.tag(m.statusKey); ok {
-			t.Errorf("the failed call has a status: %s", c)
-		}
+		// Nothing answered: no calendar span.
 		if cs := tr.children(c); len(cs) > 0 {
 			t.Errorf("calendar was down, yet the client span has children: %v", cs)
 		}
 		return
 	}
-	checkTag(t, c, m.statusKey, m.statusType, "200")
-	server := onlyChild(t, tr, c, "calendar's server span")
+	server := onlyChild(t, tr, c, "calendar's gRPC server span")
 	if server == nil {
 		return
 	}
-	checkServerSpan(t, m, server, calSvc, "GET", "/calendar", 200)
+	checkSpan(t, server, calSvc, m.rpcServerOp, false)
+	checkRPCSpan(t, m, server, "server", false)
 	if date := onlyChild(t, tr, server, "GetDate"); date != nil {
 		checkSpan(t, date, calSvc, "GetDate", false)
 		if d := date.tagString("calendar.date"); len(d) != len("2006-01-02") {
 			t.Errorf("GetDate's calendar.date is %q: %s", d, date)
+		}
+	}
+}
+
+// checkRPCSpan checks the tags of a gRPC span in the backend's keys: its
+// kind, what says gRPC, the service and method, the status code (OK, or
+// Unavailable when calendar was down), and none of the HTTP keys.
+func checkRPCSpan(t *testing.T, m mapping, s *span, kind string, down bool) {
+	t.Helper()
+	checkTag(t, s, "span.kind", "string", kind)
+	for k, v := range m.rpcTags {
+		checkTag(t, s, k, "string", v)
+	}
+	code := m.rpcCodeOK
+	if down {
+		code = m.rpcCodeDown
+	}
+	checkTag(t, s, m.rpcCodeKey, m.rpcCodeType, code)
+	for _, k := range []string{m.methodKey, m.statusKey, "http.route", "http.url", "url.full"} {
+		if tg, ok := s.tag(k); ok {
+			t.Errorf("a gRPC span has the HTTP tag %s=%v: %s", k, tg.Value, s)
 		}
 	}
 }

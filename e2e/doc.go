@@ -22,7 +22,9 @@
 // in-memory store holds that leg's spans only, and gives the services
 // names of their own (notes-<leg>, calendar-<leg>). It starts calendar and
 // notes from binaries built once per run with go build, on loopback ports
-// the kernel picks (each service logs the address it listens on), sends
+// the kernel picks (each service logs the addresses it listens on:
+// calendar's HTTP and gRPC ones; notes asks calendar for dates over gRPC),
+// sends
 // them the demo's sequence of requests (list, create, read, update, create
 // with a date from calendar, list, delete, read the deleted note: 404,
 // then, calendar stopped, create with a date: 502), stops both with
@@ -33,8 +35,14 @@
 //     sent, with the tree its handler should make (server span, handler
 //     span, SQL span, helper spans, the calendar call) and no other span;
 //   - the create-with-date trace is one 128-bit trace across both
-//     processes: notes' server span → CreateNote → the HTTP client span →
-//     calendar's server span → GetDate, and the INSERT under CreateNote;
+//     processes: notes' server span → CreateNote → the gRPC client span →
+//     calendar's gRPC server span → GetDate, and the INSERT under
+//     CreateNote; the gRPC spans carry each backend's own names (otel:
+//     calendar.v1.Calendar/GetDate with rpc.system and
+//     rpc.grpc.status_code; jaeger: component=gRPC and response_code, as
+//     otgrpc writes them; datadog: operations grpc.client and grpc.server,
+//     resource /calendar.v1.Calendar/GetDate, grpc.code), and with
+//     calendar down the client span fails with Unavailable;
 //   - operation names, the resource, the method, route and status code tags
 //     in each backend's own keys and types, and span kinds;
 //   - errors: 5xx and a failed client call are error=true, a 404 is not,

@@ -35,7 +35,7 @@ func runLeg(t *testing.T, lg leg) {
 	notesSvc, calSvc := "notes-"+lg.name, "calendar-"+lg.name
 
 	cal := startProcess(t, "calendar", calendarBin, nil, serviceEnv(append(lg.env(calSvc),
-		"CALENDAR_ADDR=127.0.0.1:0", "CALENDAR_ROUTER="+lg.router)...))
+		"CALENDAR_ADDR=127.0.0.1:0", "CALENDAR_GRPC_ADDR=127.0.0.1:0", "CALENDAR_ROUTER="+lg.router)...))
 	calAddr, err := cal.waitListening(serviceStartTimeout)
 	if errors.Is(err, errExited) && strings.Contains(cal.output(), "unknown tracing backend") {
 		t.Skipf("the %s backend is not registered in the services (tracing/all does not import it yet): %s",
@@ -44,8 +44,14 @@ func runLeg(t *testing.T, lg leg) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	calGRPC := cal.grpcAddr()
+	if calGRPC == "" {
+		t.Fatalf("calendar's listening line has no grpc_addr:\n%s", cal.output())
+	}
+	// notes asks calendar for the date over gRPC (its default).
 	notes := startProcess(t, "notes", notesBin, nil, serviceEnv(append(lg.env(notesSvc),
-		"NOTES_ADDR=127.0.0.1:0", "CALENDAR_URL=http://"+calAddr+"/calendar", "NOTES_HELPER_DELAY=20ms")...))
+		"NOTES_ADDR=127.0.0.1:0", "CALENDAR_GRPC="+calGRPC, "CALENDAR_URL=http://"+calAddr+"/calendar",
+		"NOTES_HELPER_DELAY=20ms")...))
 	notesAddr, err := notes.waitListening(serviceStartTimeout)
 	if err != nil {
 		t.Fatal(err)

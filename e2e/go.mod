@@ -3,29 +3,39 @@ module github.com/polytrace/polytrace/e2e
 go 1.26.0
 
 require (
+	github.com/DataDog/dd-trace-go/contrib/google.golang.org/grpc/v2 v2.3.0
 	github.com/DataDog/dd-trace-go/v2 v2.3.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/labstack/echo/v4 v4.16.0
+	github.com/opentracing-contrib/go-grpc v0.1.3
 	github.com/opentracing-contrib/go-stdlib v1.1.1
 	github.com/opentracing/opentracing-go v1.2.0
 	github.com/polytrace/polytrace v0.1.0
 	github.com/polytrace/polytrace/middleware/tracechi v0.1.0
 	github.com/polytrace/polytrace/middleware/traceecho v0.1.0
 	github.com/polytrace/polytrace/middleware/tracegin v0.1.0
+	github.com/polytrace/polytrace/middleware/tracegrpc v0.1.0
 	github.com/polytrace/polytrace/tracing/all v0.0.0-00010101000000-000000000000
 	github.com/polytrace/polytrace/tracing/ddbackend v0.1.0
 	github.com/polytrace/polytrace/tracing/jaegerbackend v0.1.0
 	github.com/polytrace/polytrace/tracing/otelbackend v0.1.0
 	github.com/polytrace/polytrace/tracing/otshim v0.1.0
 	github.com/polytrace/polytrace/tracing/tracelogrus v0.1.0
+	github.com/polytrace/polytrace/tracing/traceprom v0.1.0
 	github.com/polytrace/polytrace/tracing/tracezap v0.1.0
 	github.com/prometheus/client_golang v1.24.1
 	github.com/sirupsen/logrus v1.10.2
 	github.com/uber/jaeger-client-go v2.30.0+incompatible
 	github.com/uber/jaeger-lib v2.4.1+incompatible
+	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.72.0
+	go.opentelemetry.io/otel v1.47.0
+	go.opentelemetry.io/otel/sdk v1.47.0
+	go.opentelemetry.io/otel/sdk/metric v1.47.0
+	go.opentelemetry.io/otel/trace v1.47.0
 	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.28.0
+	google.golang.org/grpc v1.84.0
 	gopkg.in/DataDog/dd-trace-go.v1 v1.74.8
 	modernc.org/sqlite v1.28.0
 )
@@ -128,7 +138,6 @@ require (
 	go.opentelemetry.io/contrib/propagators/b3 v1.47.0 // indirect
 	go.opentelemetry.io/contrib/propagators/jaeger v1.47.0 // indirect
 	go.opentelemetry.io/contrib/propagators/ot v1.47.0 // indirect
-	go.opentelemetry.io/otel v1.47.0 // indirect
 	go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc v0.23.0 // indirect
 	go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp v0.23.0 // indirect
 	go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc v1.47.0 // indirect
@@ -142,10 +151,7 @@ require (
 	go.opentelemetry.io/otel/exporters/stdout/stdouttrace v1.47.0 // indirect
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/metric v1.47.0 // indirect
-	go.opentelemetry.io/otel/sdk v1.47.0 // indirect
 	go.opentelemetry.io/otel/sdk/log v1.47.0 // indirect
-	go.opentelemetry.io/otel/sdk/metric v1.47.0 // indirect
-	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	go.opentelemetry.io/proto/otlp v1.11.1 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
@@ -163,7 +169,6 @@ require (
 	golang.org/x/xerrors v0.0.0-20231012003039-104605ab7028 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
-	google.golang.org/grpc v1.84.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/ini.v1 v1.67.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
@@ -183,11 +188,13 @@ replace (
 	github.com/polytrace/polytrace/middleware/tracechi => ../middleware/tracechi
 	github.com/polytrace/polytrace/middleware/traceecho => ../middleware/traceecho
 	github.com/polytrace/polytrace/middleware/tracegin => ../middleware/tracegin
+	github.com/polytrace/polytrace/middleware/tracegrpc => ../middleware/tracegrpc
 	github.com/polytrace/polytrace/tracing/all => ../tracing/all
 	github.com/polytrace/polytrace/tracing/ddbackend => ../tracing/ddbackend
 	github.com/polytrace/polytrace/tracing/jaegerbackend => ../tracing/jaegerbackend
 	github.com/polytrace/polytrace/tracing/otelbackend => ../tracing/otelbackend
 	github.com/polytrace/polytrace/tracing/otshim => ../tracing/otshim
 	github.com/polytrace/polytrace/tracing/tracelogrus => ../tracing/tracelogrus
+	github.com/polytrace/polytrace/tracing/traceprom => ../tracing/traceprom
 	github.com/polytrace/polytrace/tracing/tracezap => ../tracing/tracezap
 )

@@ -20,13 +20,21 @@ type leg struct {
 // tag keys the backend (and, for datadog, the collector) write.
 type mapping struct {
 	serverOp    func(method, route string) string
-	clientOp    string                 // the calendar call's client span
-	sqlOp       func(op string) string // a database span
-	resourceKey string                 // the tag that holds WithResource's value
-	methodKey   string
-	statusKey   string
-	statusType  string // Jaeger's type of the status tag
-	sqlTextKey  string // the tag that holds the SQL text
+	clientOp    string // the calendar call's client span (gRPC)
+	rpcServerOp string // calendar's gRPC server span
+	// rpcTags are tags both gRPC spans carry (what says gRPC, the service
+	// and method), and rpcCodeKey/rpcCodeType/rpcCode the status code's
+	// tag, its Jaeger type and its value for OK and for Unavailable.
+	rpcTags                map[string]string
+	rpcCodeKey             string
+	rpcCodeType            string
+	rpcCodeOK, rpcCodeDown string
+	sqlOp                  func(op string) string // a database span
+	resourceKey            string                 // the tag that holds WithResource's value
+	methodKey              string
+	statusKey              string
+	statusType             string // Jaeger's type of the status tag
+	sqlTextKey             string // the tag that holds the SQL text
 	// wrongKeys must not appear on HTTP spans: the other vendors' names
 	// for the same attributes.
 	wrongKeys []string
@@ -48,8 +56,11 @@ type mapping struct {
 
 var (
 	otelMapping = mapping{
-		serverOp:        func(method, route string) string { return method + " " + route },
-		clientOp:        "GET",
+		serverOp:    func(method, route string) string { return method + " " + route },
+		clientOp:    "calendar.v1.Calendar/GetDate",
+		rpcServerOp: "calendar.v1.Calendar/GetDate",
+		rpcTags:     map[string]string{"rpc.system": "grpc", "rpc.service": "calendar.v1.Calendar", "rpc.method": "GetDate"},
+		rpcCodeKey:  "rpc.grpc.status_code", rpcCodeType: "int64", rpcCodeOK: "0", rpcCodeDown: "14",
 		sqlOp:           func(op string) string { return op + " notes" },
 		resourceKey:     "resource.name",
 		methodKey:       "http.request.method",
@@ -62,8 +73,12 @@ var (
 		sdkPrefix:       "opentelemetry",
 	}
 	jaegerMapping = mapping{
-		serverOp:        func(method, route string) string { return method + " " + route },
-		clientOp:        "GET",
+		serverOp:    func(method, route string) string { return method + " " + route },
+		clientOp:    "calendar.v1.Calendar/GetDate",
+		rpcServerOp: "calendar.v1.Calendar/GetDate",
+		// otgrpc's tags: component=gRPC, response_code the code's name.
+		rpcTags:    map[string]string{"component": "gRPC", "rpc.service": "calendar.v1.Calendar", "rpc.method": "GetDate"},
+		rpcCodeKey: "response_code", rpcCodeType: "string", rpcCodeOK: "OK", rpcCodeDown: "Unavailable",
 		sqlOp:           func(op string) string { return op + " notes" },
 		resourceKey:     "resource.name",
 		methodKey:       "http.method",
@@ -83,8 +98,11 @@ var (
 	// names turned into OpenTelemetry's (http.status_code →
 	// http.response.status_code, keeping dd-trace-go's string value).
 	datadogMapping = mapping{
-		serverOp:        func(string, string) string { return "http.request" },
-		clientOp:        "http.request",
+		serverOp:    func(string, string) string { return "http.request" },
+		clientOp:    "grpc.client",
+		rpcServerOp: "grpc.server",
+		rpcTags:     map[string]string{"dd.span.Resource": "/calendar.v1.Calendar/GetDate", "rpc.system": "grpc", "rpc.service": "calendar.v1.Calendar"},
+		rpcCodeKey:  "grpc.code", rpcCodeType: "string", rpcCodeOK: "OK", rpcCodeDown: "Unavailable",
 		sqlOp:           func(string) string { return "sqlite.query" },
 		resourceKey:     "dd.span.Resource",
 		methodKey:       "http.request.method",

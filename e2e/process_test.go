@@ -70,6 +70,14 @@ func (p *process) exited() bool {
 
 func (p *process) output() string { return p.out.String() }
 
+// grpcAddr returns the gRPC address of the "listening" line ("" if it has
+// none, or before waitListening has returned).
+func (p *process) grpcAddr() string {
+	p.out.mu.Lock()
+	defer p.out.mu.Unlock()
+	return p.out.grpcAddr
+}
+
 // errExited is returned by waitListening when the process exits before
 // listening; the output is in the error.
 var errExited = errors.New("exited before listening")
@@ -115,13 +123,15 @@ func (p *process) stop(timeout time.Duration) error {
 }
 
 // lineLog is a process's standard output and error: it keeps the tail of
-// the text and reports the address of the first "listening" JSON record.
+// the text and reports the address of the first "listening" JSON record
+// (and keeps its gRPC address, grpc_addr, if it has one).
 type lineLog struct {
 	mu        sync.Mutex
 	buf       []byte // the kept output
 	partial   []byte // an unfinished line
 	seen      bool
 	listening chan string
+	grpcAddr  string
 }
 
 func (l *lineLog) Write(p []byte) (int, error) {
@@ -141,9 +151,13 @@ func (l *lineLog) Write(p []byte) (int, error) {
 			break
 		}
 		line := l.partial[:i]
-		var rec struct{ Msg, Addr string }
+		var rec struct {
+			Msg, Addr string
+			GRPCAddr  string `json:"grpc_addr"`
+		}
 		if json.Unmarshal(line, &rec) == nil && rec.Msg == "listening" && rec.Addr != "" {
 			l.seen = true
+			l.grpcAddr = rec.GRPCAddr
 			l.listening <- rec.Addr
 			l.partial = nil
 			break

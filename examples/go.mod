@@ -10,8 +10,13 @@ require (
 	github.com/polytrace/polytrace/middleware/tracechi v0.1.0
 	github.com/polytrace/polytrace/middleware/traceecho v0.1.0
 	github.com/polytrace/polytrace/middleware/tracegin v0.1.0
+	github.com/polytrace/polytrace/middleware/tracegrpc v0.1.0
 	github.com/polytrace/polytrace/tracing/all v0.1.0
+	github.com/polytrace/polytrace/tracing/traceprom v0.1.0
+	github.com/prometheus/client_golang v1.24.1
 	go.uber.org/goleak v1.3.0
+	google.golang.org/grpc v1.84.0
+	google.golang.org/protobuf v1.36.12
 	modernc.org/sqlite v1.60.1
 )
 
@@ -81,7 +86,6 @@ require (
 	github.com/polytrace/polytrace/tracing/jaegerbackend v0.1.0 // indirect
 	github.com/polytrace/polytrace/tracing/otelbackend v0.1.0 // indirect
 	github.com/power-devops/perfstat v0.0.0-20240221224432-82ca36839d55 // indirect
-	github.com/prometheus/client_golang v1.24.1 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/otlptranslator v1.0.0 // indirect
@@ -151,8 +155,6 @@ require (
 	golang.org/x/xerrors v0.0.0-20231012003039-104605ab7028 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
-	google.golang.org/grpc v1.84.0 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/ini.v1 v1.67.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	modernc.org/libc v1.77.1 // indirect
@@ -165,8 +167,10 @@ replace (
 	github.com/polytrace/polytrace/middleware/tracechi => ../middleware/tracechi
 	github.com/polytrace/polytrace/middleware/traceecho => ../middleware/traceecho
 	github.com/polytrace/polytrace/middleware/tracegin => ../middleware/tracegin
+	github.com/polytrace/polytrace/middleware/tracegrpc => ../middleware/tracegrpc
 	github.com/polytrace/polytrace/tracing/all => ../tracing/all
 	github.com/polytrace/polytrace/tracing/ddbackend => ../tracing/ddbackend
 	github.com/polytrace/polytrace/tracing/jaegerbackend => ../tracing/jaegerbackend
 	github.com/polytrace/polytrace/tracing/otelbackend => ../tracing/otelbackend
+	github.com/polytrace/polytrace/tracing/traceprom => ../tracing/traceprom
 )

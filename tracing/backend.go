@@ -103,21 +103,83 @@ type Link struct {
 	Attrs       []Attr
 }
 
-// Stats counts what happened to a tracer's spans. Counts only grow.
+// Stats counts what happened to a tracer's spans. Counts only grow, except
+// Pending. At every moment Ended = Exported + Dropped + Pending, and
+// Dropped is the sum of DroppedBy; once Shutdown has returned (drained or
+// given up at its deadline) Pending is 0. Stats values compare with ==.
 type Stats struct {
-	// Ended is the number of recorded spans that ended and were handed to
-	// the backend's exporter.
+	// Ended is the number of recorded spans that ended (handed to the
+	// backend's export pipeline, or dropped there at once), plus the
+	// spans started after Shutdown, which are never recorded.
 	Ended uint64
 	// Exported is the number of spans the backend knows it delivered
 	// (0 when the vendor does not say).
 	Exported uint64
-	// Dropped is the number of spans lost: export queue full, export
-	// failed, too large to send, or ended after Shutdown.
+	// Dropped is the number of spans lost, for any reason (DroppedBy).
 	Dropped uint64
+	// Pending is the number of spans ended and not yet exported or lost:
+	// queued, or in an export under way.
+	Pending uint64
+	// DroppedBy says why the dropped spans were lost.
+	DroppedBy DropCounts
+}
+
+// DropCounts counts lost spans by reason.
+type DropCounts struct {
+	// QueueFull: the export queue was full when the span ended.
+	QueueFull uint64
+	// ExportFailed: the export that carried the span failed or timed
+	// out (after its retries, if any).
+	ExportFailed uint64
+	// TooLarge: the span, or the payload it was in, was larger than the
+	// transport or the receiver takes.
+	TooLarge uint64
+	// AfterShutdown: the span ended, or was started, after Shutdown.
+	AfterShutdown uint64
+	// ShutdownDeadline: Shutdown's (or ForceFlush's) context ended while
+	// the span still waited in a queue or in an export, which was
+	// abandoned.
+	ShutdownDeadline uint64
+}
+
+// Total returns the sum of the counts.
+func (d DropCounts) Total() uint64 {
+	return d.QueueFull + d.ExportFailed + d.TooLarge + d.AfterShutdown + d.ShutdownDeadline
 }
 
 // StatsReporter is implemented by backends that count their spans,
 // including those their vendor SDK drops without telling.
 type StatsReporter interface {
 	Stats() Stats
+}
+
+// ExportStats describes a backend's export requests: how many finished,
+// how many failed, and how long they took.
+type ExportStats struct {
+	// Requests is the number of export requests that finished (succeeded
+	// or failed; one per batch or payload, retries included in its time).
+	Requests uint64
+	// Failed is the number of those that failed, timed out or were
+	// abandoned.
+	Failed uint64
+	// Latency counts the requests by duration: Latency[i] those that took
+	// at most ExportLatencyBounds[i] (and more than the bound before it),
+	// the last element those that took longer than every bound.
+	Latency [len(ExportLatencyBounds) + 1]uint64
+	// LatencySum is the total duration of the requests.
+	LatencySum time.Duration
+}
+
+// ExportLatencyBounds are the upper bounds of ExportStats.Latency's
+// buckets.
+var ExportLatencyBounds = [...]time.Duration{
+	5 * time.Millisecond, 10 * time.Millisecond, 25 * time.Millisecond, 50 * time.Millisecond,
+	100 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond,
+	time.Second, 2500 * time.Millisecond, 5 * time.Second, 10 * time.Second, 30 * time.Second,
+}
+
+// ExportReporter is implemented by backends that time their export
+// requests.
+type ExportReporter interface {
+	ExportStats() ExportStats
 }

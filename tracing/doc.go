@@ -38,6 +38,11 @@
 // brings its vendor's formats and also speaks W3C trace context, so one
 // trace crosses a fleet whose services use different backends. Backends
 // without formats of their own use TraceContext and BaggagePropagator.
+// TraceState is the one W3C tracestate implementation (Level 2 grammar,
+// limits, a vendor's member moved to the front on Insert): every backend
+// reads and forwards tracestate with it. Every backend sets the W3C
+// random trace id flag on the traces it starts and keeps the caller's on
+// the traces it continues.
 //
 // # Bad input
 //

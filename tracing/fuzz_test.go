@@ -42,7 +42,7 @@ func FuzzNormalizeTracestate(f *testing.F) {
 		if NormalizeTracestate(n) != n {
 			t.Fatalf("not idempotent: %q → %q → %q", s, n, NormalizeTracestate(n))
 		}
-		if strings.Count(n, ",") >= maxTracestateMembers {
+		if strings.Count(n, ",") >= MaxTraceStateMembers {
 			t.Fatalf("%d members kept", strings.Count(n, ",")+1)
 		}
 		if len(n) > MaxTracestateBytes {
@@ -64,6 +64,78 @@ func FuzzNormalizeTracestate(f *testing.F) {
 			rest = rest[i+len(m):]
 		}
 	})
+}
+
+// FuzzParseTraceState: ParseTraceState never panics; what it accepts is
+// within the limits, made of valid members with distinct keys, each taken
+// from the input in order, and String reads back to the same list
+// (parse, String, parse is stable); NormalizeTracestate agrees with it;
+// and Insert and Delete on it keep every limit.
+func FuzzParseTraceState(f *testing.F) {
+	for _, s := range []string{
+		"congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", "foo=1,foo=2", "foo@=1,bar=2", "@foo=1", "foo@@bar=1,1a=x",
+		" , \t,", "k= a b", "k=" + strings.Repeat("v", 300), strings.Repeat("z", 257) + "=1",
+		strings.Repeat("a=1,", 33), strings.Repeat("k"+strings.Repeat("x", 200)+"=v,", 30),
+	} {
+		f.Add(s, "dd", "s:1")
+	}
+	f.Fuzz(func(t *testing.T, s, key, value string) {
+		ts, err := ParseTraceState(s)
+		str := ts.String()
+		if err != nil && (ts.Len() != 0 || str != "") {
+			t.Fatalf("%q: error %v with %d members kept", s, err, ts.Len())
+		}
+		if n := NormalizeTracestate(s); n != str {
+			t.Fatalf("%q: NormalizeTracestate %q, ParseTraceState %q", s, n, str)
+		}
+		checkTraceState(t, ts)
+		again, err := ParseTraceState(str)
+		if err != nil || again.String() != str || again.Len() != ts.Len() {
+			t.Fatalf("%q → %q → %q (%v): not stable", s, str, again.String(), err)
+		}
+		rest := s // every member kept was in the input, in order
+		for _, m := range ts.Members() {
+			i := strings.Index(rest, m.Key+"="+m.Value)
+			if i < 0 {
+				t.Fatalf("member %q of %q is not in the input %q in order", m.Key+"="+m.Value, str, s)
+			}
+			rest = rest[i+m.size():]
+		}
+		ins, err := ts.Insert(key, value)
+		if err != nil {
+			if validTraceStateKey(key) && validTraceStateValue(value) {
+				t.Fatalf("Insert(%q, %q): %v", key, value, err)
+			}
+			return
+		}
+		checkTraceState(t, ins)
+		if m := ins.Members(); m[0].Key != key || m[0].Value != value {
+			t.Fatalf("Insert(%q, %q) did not put the member first: %q", key, value, ins.String())
+		}
+		if _, ok := ins.Delete(key).Get(key); ok || ins.Delete(key).Len() != ins.Len()-1 {
+			t.Fatalf("Delete(%q) of %q", key, ins.String())
+		}
+	})
+}
+
+// checkTraceState fails t unless ts is within the limits, its members
+// valid with distinct keys, and its canonical form reads back the same.
+func checkTraceState(t *testing.T, ts TraceState) {
+	t.Helper()
+	str := ts.String()
+	if ts.Len() > MaxTraceStateMembers || len(str) > MaxTracestateBytes {
+		t.Fatalf("%d members, %d bytes: over the limits", ts.Len(), len(str))
+	}
+	seen := map[string]bool{}
+	for _, m := range ts.Members() {
+		if !validTraceStateKey(m.Key) || !validTraceStateValue(m.Value) || seen[m.Key] {
+			t.Fatalf("member %q=%q is malformed or repeated in %q", m.Key, m.Value, str)
+		}
+		seen[m.Key] = true
+	}
+	if NormalizeTracestate(str) != str {
+		t.Fatalf("%q is not canonical", str)
+	}
 }
 
 func FuzzParseBaggage(f *testing.F) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Tracer starts spans on a Backend and propagates their contexts. It is the
@@ -120,8 +121,11 @@ func (t *Tracer) propagator() Propagator {
 }
 
 // Shutdown flushes ended spans and stops the backend. It returns by the time
-// ctx is done even if the backend hangs (with an error wrapping ctx's
-// cause). Calls after the first return the first call's result.
+// ctx is done (with an error wrapping ctx's cause): the backend gives up
+// then, counting in Stats what it abandons, so that Ended = Exported +
+// Dropped as soon as Shutdown returns; a backend that hangs instead is left
+// a quarter of a second past the deadline. Calls after the first return
+// the first call's result.
 func (t *Tracer) Shutdown(ctx context.Context) error {
 	if t == nil {
 		return nil
@@ -165,20 +169,41 @@ func (t *Tracer) DroppedAfterShutdown() uint64 {
 }
 
 // Stats returns the backend's span counts (zero if it does not count),
-// with spans not even started because Start came after Shutdown added to
-// Dropped.
+// with the spans not even started because Start came after Shutdown added
+// to Ended and Dropped (DroppedBy.AfterShutdown), so that Ended = Exported
+// + Dropped + Pending holds for them too.
 func (t *Tracer) Stats() Stats {
 	var s Stats
 	if r, ok := t.Backend().(StatsReporter); ok {
 		s = r.Stats()
 	}
-	s.Dropped += t.DroppedAfterShutdown()
+	n := t.DroppedAfterShutdown()
+	s.Ended += n
+	s.Dropped += n
+	s.DroppedBy.AfterShutdown += n
 	return s
 }
 
-// bounded runs f and returns its result, or an error as soon as ctx is
-// done. f keeps running in the background in that case; it got ctx and is
-// expected to give up soon.
+// ExportStats returns the backend's export request counts and durations
+// (zero if it does not time them).
+func (t *Tracer) ExportStats() ExportStats {
+	if r, ok := t.Backend().(ExportReporter); ok {
+		return r.ExportStats()
+	}
+	return ExportStats{}
+}
+
+// settleGrace is how long, once ctx is done, bounded still waits for the
+// backend's own Shutdown or ForceFlush to return: a backend gives up at
+// its context's deadline, counting what it abandons (so that Stats adds
+// up the moment Shutdown returns), and that takes microseconds. A backend
+// that hangs costs the caller this much past the deadline, no more.
+const settleGrace = 250 * time.Millisecond
+
+// bounded runs f and returns its result, or an error soon after ctx is
+// done: at once if f returns then, else after settleGrace. f keeps running
+// in the background in that case; it got ctx and is expected to give up
+// soon.
 func bounded(ctx context.Context, what string, f func(context.Context) error) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -192,8 +217,15 @@ func bounded(ctx context.Context, what string, f func(context.Context) error) er
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		return fmt.Errorf("tracing: %s did not finish: %w", what, context.Cause(ctx))
 	}
+	grace := time.NewTimer(settleGrace)
+	defer grace.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-grace.C:
+	}
+	return fmt.Errorf("tracing: %s did not finish: %w", what, context.Cause(ctx))
 }
 
 // defaultTracer is the process-wide Tracer; nil means the no-op one.

@@ -1,12 +1,14 @@
-// Command calendar is the calendar service: GET /calendar answers a random
-// date in the coming year, traced by polytrace.
+// Command calendar is the calendar service: a random date in the coming
+// year, over HTTP (GET /calendar) and gRPC (calendar.v1.Calendar/GetDate),
+// traced by polytrace.
 //
 //	TRACING_BACKEND=console go run ./examples/calendar [-router echo|gin|http]
 //
 // Environment:
 //
-//	CALENDAR_ADDR    listen address (default :9090)
-//	CALENDAR_ROUTER  echo (default), gin or http; the -router flag wins
+//	CALENDAR_ADDR       HTTP listen address (default :9090)
+//	CALENDAR_GRPC_ADDR  gRPC listen address (default :9091)
+//	CALENDAR_ROUTER     echo (default), gin or http; the -router flag wins
 //	TRACING_BACKEND  otel | datadog | jaeger | console | none (default none)
 //
 // plus each backend's own variables. SIGINT or SIGTERM shuts it down
@@ -17,8 +19,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/polytrace/polytrace/examples/internal/calendar"
 	"github.com/polytrace/polytrace/examples/internal/svc"
@@ -45,5 +50,16 @@ func run(ctx context.Context, router string) error {
 		return fmt.Errorf("-router: %w", err)
 	}
 	log.Info("router", "name", router)
-	return svc.Serve(ctx, svc.Env("CALENDAR_ADDR", ":9090"), h, tracer, log)
+	ln, err := net.Listen("tcp", svc.Env("CALENDAR_ADDR", ":9090"))
+	if err != nil {
+		return err
+	}
+	gln, err := net.Listen("tcp", svc.Env("CALENDAR_GRPC_ADDR", ":9091"))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return svc.ServeWithGRPC(ctx, ln, h, gln, srv.GRPC(), tracer, log)
 }

@@ -1,7 +1,8 @@
 // Command demo shows polytrace with no setup: it starts the notes and
 // calendar services in one process on free loopback ports, sends them a
 // realistic sequence of requests, and prints each request, its response and
-// the trace it made, drawn by the console backend.
+// the trace it made, drawn by the console backend. notes asks calendar for
+// dates over gRPC, so the create-with-date trace goes HTTP → gRPC → SQL.
 //
 //	go run ./examples/demo
 //	go run ./examples/demo -backend otel    # the same traffic to another backend
@@ -92,24 +93,37 @@ func run(out io.Writer, backend, router string, delay time.Duration) error {
 		return err
 	}
 	defer calSrv.Close()
+	gs := cal.GRPC()
+	gln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go func() { _ = gs.Serve(gln) }()
+	defer gs.Stop()
+	calendarClient, err := notes.NewGRPCCalendarClient(gln.Addr().String(), tracer)
+	if err != nil {
+		return err
+	}
+	defer calendarClient.Close()
 
 	store, err := notes.OpenStore(ctx, tracer)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	ns := &notes.Server{Store: store, Calendar: notes.NewCalendarClient(calURL+"/calendar", tracer), HelperDelay: delay, Tracer: tracer}
+	ns := &notes.Server{Store: store, Calendar: calendarClient, HelperDelay: delay, Tracer: tracer}
 	notesSrv, notesURL, err := serve(ns.Routes())
 	if err != nil {
 		return err
 	}
 	defer notesSrv.Close()
-	fmt.Fprintf(out, "notes on %s, calendar (%s) on %s\n\n", notesURL, router, calURL)
+	fmt.Fprintf(out, "notes on %s, calendar (%s) on %s and gRPC %s\n\n", notesURL, router, calURL, gln.Addr())
 
 	client := &http.Client{Timeout: 10 * time.Second}
 	for i, s := range steps {
 		if s.stopCalendar {
 			_ = calSrv.Close()
+			gs.Stop()
 		}
 		fmt.Fprintf(out, "%d. %s\n   → %s %s\n", i+1, s.what, s.method, s.path)
 		req, _ := http.NewRequest(s.method, notesURL+s.path, nil)

@@ -30,10 +30,12 @@ func TestDemo(t *testing.T) {
 			if n := strings.Count(s, "   trace "); n != len(steps) {
 				t.Errorf("%d traces drawn for %d requests:\n%s", n, len(steps), s)
 			}
-			// The create-with-date tree spans both services.
+			// The create-with-date tree spans both services: HTTP → gRPC
+			// → GetDate, and SQL.
 			for _, want := range []string{
-				"      ├─ GET               client", "      │  └─ GET /calendar  server", "      │     └─ GetDate",
-				"NotesHelper.privateMethod1", "service=noteshelper", "✗ HTTP 502", "connection refused",
+				"      ├─ calendar.v1.Calendar/GetDate     client", "      │  └─ calendar.v1.Calendar/GetDate  server",
+				"      │     └─ GetDate", "      └─ INSERT notes",
+				"NotesHelper.privateMethod1", "service=noteshelper", "✗ HTTP 502", "code = Unavailable",
 			} {
 				if !strings.Contains(s, want) {
 					t.Errorf("output lacks %q:\n%s", want, s)

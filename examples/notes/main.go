@@ -3,13 +3,17 @@
 //
 //	TRACING_BACKEND=console go run ./examples/notes
 //	curl -X POST 'localhost:8080/notes?desc=hello&add_date=y'
+//	curl localhost:8080/metrics   # the tracer's own metrics (Prometheus)
 //
 // Environment:
 //
 //	NOTES_ADDR          listen address (default :8080)
+//	CALENDAR_PROTOCOL   how to ask calendar for a date: grpc (default) or http
 //	CALENDAR_HOST       calendar service host (default localhost)
-//	CALENDAR_PORT       calendar service port (default 9090)
-//	CALENDAR_URL        full URL of GET /calendar, overriding the two above
+//	CALENDAR_GRPC_PORT  calendar's gRPC port (default 9091)
+//	CALENDAR_GRPC       gRPC target of calendar, overriding the two above
+//	CALENDAR_PORT       calendar's HTTP port (default 9090)
+//	CALENDAR_URL        full URL of GET /calendar, overriding host and port
 //	NOTES_HELPER_DELAY  duration of the tutorial's long-running helper (default 300ms)
 //	TRACING_BACKEND     otel | datadog | jaeger | console | none (default none)
 //
@@ -41,12 +45,32 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("NOTES_HELPER_DELAY: %w", err)
 	}
-	calendarURL := svc.Env("CALENDAR_URL",
-		"http://"+svc.Env("CALENDAR_HOST", "localhost")+":"+svc.Env("CALENDAR_PORT", "9090")+"/calendar")
+	host := svc.Env("CALENDAR_HOST", "localhost")
+	calendarURL := svc.Env("CALENDAR_URL", "http://"+host+":"+svc.Env("CALENDAR_PORT", "9090")+"/calendar")
+	calendarTarget := svc.Env("CALENDAR_GRPC", host+":"+svc.Env("CALENDAR_GRPC_PORT", "9091"))
+	protocol := svc.Env("CALENDAR_PROTOCOL", "grpc")
+	if protocol != "grpc" && protocol != "http" {
+		return fmt.Errorf("CALENDAR_PROTOCOL=%q: want grpc or http", protocol)
+	}
 
 	tracer, err := svc.Tracer(ctx, "notes")
 	if err != nil {
 		return err
+	}
+	var cal interface {
+		Date(ctx context.Context) (string, error)
+	}
+	if protocol == "grpc" {
+		gc, err := notes.NewGRPCCalendarClient(calendarTarget, tracer)
+		if err != nil {
+			return err
+		}
+		defer gc.Close()
+		cal = gc
+		log.Info("calendar", "grpc", calendarTarget)
+	} else {
+		cal = notes.NewCalendarClient(calendarURL, tracer)
+		log.Info("calendar", "url", calendarURL)
 	}
 	store, err := notes.OpenStore(ctx, tracer)
 	if err != nil {
@@ -55,10 +79,9 @@ func run(ctx context.Context) error {
 	defer store.Close()
 	srv := &notes.Server{
 		Store:       store,
-		Calendar:    notes.NewCalendarClient(calendarURL, tracer),
+		Calendar:    cal,
 		HelperDelay: delay,
 		Tracer:      tracer,
 	}
-	log.Info("calendar", "url", calendarURL)
-	return svc.Serve(ctx, svc.Env("NOTES_ADDR", ":8080"), srv.Routes(), tracer, log)
+	return svc.Serve(ctx, svc.Env("NOTES_ADDR", ":8080"), withMetrics(srv.Routes(), tracer), tracer, log)
 }

@@ -1,8 +1,10 @@
 package backendkit_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/backendkit"
@@ -17,12 +19,15 @@ func TestCounters(t *testing.T) {
 				c.AddEnded(1)
 				c.AddExported(1)
 			}
+			c.AddEnded(4)
 			c.AddDropped(backendkit.DropQueueFull, 2)
 			c.AddDropped(backendkit.DropAfterShutdown, 1)
 		})
 	}
 	wg.Wait()
-	if got, want := c.Stats(), (tracing.Stats{Ended: 8000, Exported: 8000, Dropped: 24}); got != want {
+	want := tracing.Stats{Ended: 8040, Exported: 8000, Dropped: 24, Pending: 16,
+		DroppedBy: tracing.DropCounts{QueueFull: 16, AfterShutdown: 8}}
+	if got := c.Stats(); got != want {
 		t.Errorf("Stats() = %+v, want %+v", got, want)
 	}
 	if c.Dropped(backendkit.DropQueueFull) != 16 || c.Dropped(backendkit.DropAfterShutdown) != 8 || c.Dropped(backendkit.DropTooLarge) != 0 {
@@ -34,32 +39,59 @@ func TestCounters(t *testing.T) {
 	}
 }
 
-func TestOptions(t *testing.T) {
-	type optA func(*int)
-	type optB func(*string)
-	var a optA = func(n *int) { *n++ }
-	s := tracing.Settings{Extra: []any{a, optB(func(*string) {}), nil, optA(nil), a}}
-	got := backendkit.Options[optA](s)
-	if len(got) != 3 {
-		t.Fatalf("Options picked %d, want the 3 optA values", len(got))
+// TestCountersSettle: what is pending when Shutdown gives up is counted as
+// lost at once, the abandoned exports' later outcomes are ignored, and
+// spans ending afterwards still count.
+func TestCountersSettle(t *testing.T) {
+	var c backendkit.Counters
+	c.AddEnded(10)
+	c.AddExported(3)
+	c.AddDropped(backendkit.DropExportFailed, 2)
+	c.Settle(backendkit.DropShutdownDeadline)
+	c.Settle(backendkit.DropQueueFull) // only the first counts
+	want := tracing.Stats{Ended: 10, Exported: 3, Dropped: 7,
+		DroppedBy: tracing.DropCounts{ExportFailed: 2, ShutdownDeadline: 5}}
+	if got := c.Stats(); got != want {
+		t.Fatalf("settled: %+v, want %+v", got, want)
 	}
-	n := 0
-	backendkit.Apply(&n, got) // the nil one is skipped
-	if n != 2 {
-		t.Errorf("Apply ran %d options, want 2", n)
+	c.AddExported(4)                              // an abandoned export finally answered
+	c.AddDropped(backendkit.DropExportFailed, 1)  // or failed
+	c.AddDropped(backendkit.DropAfterShutdown, 1) // a span ended after Shutdown
+	want.Ended, want.Dropped, want.DroppedBy.AfterShutdown = 11, 8, 1
+	if got := c.Stats(); got != want {
+		t.Errorf("after late outcomes: %+v, want %+v", got, want)
+	}
+	if st := c.Stats(); st.Ended != st.Exported+st.Dropped || st.Dropped != st.DroppedBy.Total() {
+		t.Errorf("%+v does not add up", st)
 	}
 }
 
-func TestStripURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://api.example.com/notes?token=s3cr3t#frag": "https://api.example.com/notes",
-		"http://user:pass@host:8080/path?q=1":             "http://host:8080/path",
-		"/relative/path?x=y":                              "/relative/path",
-		"http://host/a@b":                                 "http://host/a@b",
-		"":                                                "",
-	} {
-		if got := backendkit.StripURL(in); got != want {
-			t.Errorf("StripURL(%q) = %q, want %q", in, got, want)
-		}
+func TestCountersExportStats(t *testing.T) {
+	var c backendkit.Counters
+	c.ObserveExport(time.Millisecond, false)
+	c.ObserveExport(7*time.Millisecond, true)
+	c.ObserveExport(time.Minute, true)
+	s := c.ExportStats()
+	last := len(s.Latency) - 1
+	if s.Requests != 3 || s.Failed != 2 || s.Latency[0] != 1 || s.Latency[1] != 1 || s.Latency[last] != 1 ||
+		s.LatencySum != time.Minute+8*time.Millisecond {
+		t.Errorf("ExportStats() = %+v", s)
+	}
+}
+
+// TestCountersWarnDrops: one line when drops begin, with the counts, and
+// no more within WarnInterval however many follow.
+func TestCountersWarnDrops(t *testing.T) {
+	var buf strings.Builder
+	var c backendkit.Counters
+	c.AddDropped(backendkit.DropAfterShutdown, 1) // not a problem of the pipeline: silent
+	c.WarnDrops(backendkit.NewWarnings("otel", &buf), "http://collector:4318/v1/traces")
+	c.AddEnded(1000)
+	for range 1000 {
+		c.AddDropped(backendkit.DropQueueFull, 1)
+	}
+	want := "polytrace: otel: spans are being dropped: 2 so far (queue_full 1, after_shutdown 1) sending to http://collector:4318/v1/traces, 999 pending; Tracer.Stats counts them\n"
+	if got := buf.String(); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -17,7 +17,8 @@
 //   - Options, which picks a backend's own options out of what
 //     tracing.WithBackendOptions passed, and Apply;
 //   - Counters, the span counts behind tracing.Stats (ended, exported,
-//     dropped by reason);
+//     dropped by reason, pending, settled when Shutdown gives up) and
+//     tracing.ExportStats, with a warning when drops begin (WarnDrops);
 //   - Limits, LimitsFromEnv and the truncation functions: attribute,
 //     event and value-length limits with the OpenTelemetry variables that
 //     set them, cutting strings on character boundaries;

@@ -40,7 +40,7 @@ func Example() {
 	// Output:
 	// service=notes name="SELECT notes" kind=client parent=yes status=error db.query.text="SELECT * FROM notes WHERE id = ?" error.type=*errors.errorString
 	// service=notes name="GET /notes/{id}" kind=server parent=no status=unset
-	// {Ended:2 Exported:2 Dropped:0}
+	// {Ended:2 Exported:2 Dropped:0 Pending:0 DroppedBy:{QueueFull:0 ExportFailed:0 TooLarge:0 AfterShutdown:0 ShutdownDeadline:0}}
 }
 
 // Option configures the logfmt backend.

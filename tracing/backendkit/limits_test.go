@@ -93,7 +93,7 @@ func TestStatsAfterShutdown(t *testing.T) {
 	}
 	straddle.End()
 	straddle.End()
-	if st := b.Stats(); got != 1 || st != (tracing.Stats{Ended: 1, Dropped: 1}) {
-		t.Errorf("%d spans handed on, stats %+v; want 1 ended, 1 dropped", got, st)
+	if st := b.Stats(); got != 1 || st != (tracing.Stats{Ended: 2, Exported: 1, Dropped: 1, DroppedBy: tracing.DropCounts{AfterShutdown: 1}}) {
+		t.Errorf("%d spans handed on, stats %+v; want 2 ended: 1 exported, 1 dropped after Shutdown", got, st)
 	}
 }

@@ -107,11 +107,13 @@ func (b *MemoryBackend) Closed() bool { return b.closed.Load() }
 // DroppedAfterShutdown returns how many spans ended after Shutdown.
 func (b *MemoryBackend) DroppedAfterShutdown() uint64 { return b.dropped.Load() }
 
-// Stats implements tracing.StatsReporter: Ended counts the sampled spans
-// handed to OnEnd, Dropped those that ended after Shutdown. Exported is 0:
-// what OnEnd does with a span is its owner's business.
+// Stats implements tracing.StatsReporter: Exported counts the sampled
+// spans handed to OnEnd (delivered to the backend's owner: what OnEnd does
+// with them is its business), Dropped those that ended after Shutdown,
+// and Ended both; nothing is ever pending.
 func (b *MemoryBackend) Stats() tracing.Stats {
-	return tracing.Stats{Ended: b.ended.Load(), Dropped: b.dropped.Load()}
+	d, e := b.dropped.Load(), b.ended.Load()
+	return tracing.Stats{Ended: e + d, Exported: e, Dropped: d, DroppedBy: tracing.DropCounts{AfterShutdown: d}}
 }
 
 // Start implements tracing.Backend.

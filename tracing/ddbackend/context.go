@@ -106,12 +106,16 @@ func (r *remote) String() string { return "ddbackend.remote(" + r.sc.String() + 
 func (r *remote) SpanContext() tracing.SpanContext { return r.sc }
 
 // spanContextOf converts a dd-trace-go span context to the facade's: the
-// full 128-bit trace id, and the sampled flag when the sampling priority
-// is positive (what dd-trace-go writes in traceparent).
-func spanContextOf(c *tracer.SpanContext, isRemote bool, traceState string) tracing.SpanContext {
+// full 128-bit trace id, the sampled flag when the sampling priority is
+// positive (what dd-trace-go writes in traceparent), and the random flag,
+// which dd-trace-go does not keep (see randomFlag).
+func spanContextOf(c *tracer.SpanContext, isRemote bool, traceState string, random bool) tracing.SpanContext {
 	var flags tracing.TraceFlags
 	if p, ok := c.SamplingPriority(); ok && p > 0 {
 		flags = tracing.FlagsSampled
+	}
+	if random {
+		flags |= tracing.FlagsRandom
 	}
 	return tracing.NewSpanContext(tracing.SpanContextConfig{
 		TraceID:    c.TraceIDBytes(),
@@ -120,6 +124,31 @@ func spanContextOf(c *tracer.SpanContext, isRemote bool, traceState string) trac
 		TraceState: traceState,
 		Remote:     isRemote,
 	})
+}
+
+// randomFlag reports whether the W3C Level 2 random trace id flag is set
+// for a span started from ctx, parentOf having found pnode and pctx in it
+// (or for ctx's own span context, to inject). dd-trace-go has no such flag
+// (its span contexts keep a sampling priority, and it writes traceparent
+// flags 00 or 01), so the backend keeps it on its span nodes and remote
+// contexts: a trace dd-trace-go starts has it, since dd-trace-go draws the
+// low 64 bits of its trace ids at random; a continued trace has it as its
+// parent does (as the caller's traceparent had it, for a remote parent).
+// The parent of a span of dd-trace-go's own API is not known: it has the
+// flag if the facade span nearest to it in ctx, in the same trace, does.
+func randomFlag(ctx context.Context, pnode *span, pctx *tracer.SpanContext) bool {
+	switch {
+	case pctx == nil:
+		return true
+	case pnode != nil:
+		return pnode.random
+	}
+	if bs, ok := ctx.Value(tracing.ContextKey{}).(tracing.BackendSpan); ok {
+		if sc := bs.SpanContext(); sc.TraceID() == tracing.TraceID(pctx.TraceIDBytes()) {
+			return sc.TraceFlags()&tracing.FlagsRandom != 0
+		}
+	}
+	return false
 }
 
 // foreignContext presents a facade span context that did not come from

@@ -49,11 +49,10 @@ type Backend struct {
 	s  settings
 	tr *agentTransport
 
-	closed  atomic.Bool
-	drained atomic.Bool // dd-trace-go's Stop returned: every upload finished
+	closed atomic.Bool
 	// counts: Ended the spans ended and handed to dd-trace-go (sampled
 	// out aside), dropped DropAfterShutdown those ended after Shutdown
-	// began; the transport counts uploads.
+	// began; the transport counts uploads; Shutdown settles the rest.
 	counts  backendkit.Counters
 	flushMu sync.RWMutex // ForceFlush (read) vs Stop (write): dd's Flush blocks forever after Stop
 
@@ -102,7 +101,9 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 		base = defaultTransport(st.agentURL, st.timeout)
 	}
 	b := &Backend{s: st, stopped: make(chan struct{})}
-	b.tr = newAgentTransport(base, &b.counts)
+	b.tr = newAgentTransport(base, &b.counts, c.maxPending)
+	warn := backendkit.NewWarnings("datadog", nil)
+	b.counts.WarnDrops(warn, st.destination())
 	client.Transport = b.tr
 	client.Timeout = st.timeout
 	b.httpOp, b.clientOp = "http.request", "http.request"
@@ -128,7 +129,7 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 	}
 	if !st.debug {
 		info := st.startLogs != nil && *st.startLogs
-		startOpts = append(startOpts, tracer.WithLogger(&ddLogger{warn: backendkit.NewWarnings("datadog", nil), agent: st.destination(), info: info}))
+		startOpts = append(startOpts, tracer.WithLogger(&ddLogger{warn: warn, agent: st.destination(), info: info}))
 		if !info {
 			startOpts = append(startOpts, tracer.WithLogStartup(false))
 		}
@@ -183,7 +184,10 @@ func (b *Backend) Shutdown(ctx context.Context) error {
 				active = nil
 			}
 			activeMu.Unlock()
-			b.drained.Store(true)
+			// dd-trace-go sent everything it kept: what was ended and
+			// never uploaded was dropped from its full payload queue (or
+			// belonged to a trace still unfinished).
+			b.counts.Settle(backendkit.DropQueueFull)
 			b.tr.abort(errShutdown)
 			b.tr.CloseIdleConnections()
 		}()
@@ -192,6 +196,9 @@ func (b *Backend) Shutdown(ctx context.Context) error {
 	case <-b.stopped:
 		return nil
 	case <-ctx.Done():
+		// What dd-trace-go still holds, and the uploads under way, are
+		// abandoned: counted as lost now, whatever they say later.
+		b.counts.Settle(backendkit.DropShutdownDeadline)
 		b.tr.abort(context.Cause(ctx))
 		return fmt.Errorf("ddbackend: shutdown: spans not delivered to the agent in time: %w", context.Cause(ctx))
 	}
@@ -261,21 +268,22 @@ func (b *Backend) Summary() tracing.Summary {
 // in internal counters and logs, so the backend counts what it sees: Ended
 // are spans ended through the facade (those their trace's sampling
 // priority drops aside); Exported are spans in uploads the agent accepted
-// (this includes spans started with dd-trace-go's own API in the process);
-// Dropped are spans in uploads that failed, spans that ended after
-// Shutdown began, and, once Shutdown has let dd-trace-go finish, the spans
-// that ended but were never uploaded: dropped from the full queue, or
-// part of a trace still unfinished at Shutdown (dd-trace-go sends whole
-// traces). That last count is exact when only the facade starts spans, a
-// lower bound when dd-trace-go's own API adds spans to the uploads.
-func (b *Backend) Stats() tracing.Stats {
-	drained := b.drained.Load()
-	st := b.counts.Stats()
-	if done := st.Exported + b.counts.Dropped(backendkit.DropExportFailed); drained && st.Ended > done {
-		st.Dropped += st.Ended - done
-	}
-	return st
-}
+// (this includes spans started with dd-trace-go's own API in the
+// process); Dropped are spans in uploads that failed or were refused
+// because earlier ones were unanswered (WithMaxPendingSpans), spans that
+// ended after Shutdown began, and, once Shutdown has returned, every span
+// that ended and was never uploaded: dropped from dd-trace-go's full queue
+// or part of a trace still unfinished (DroppedBy.QueueFull), or abandoned
+// at Shutdown's deadline (DroppedBy.ShutdownDeadline). Pending are the
+// spans dd-trace-go holds or is uploading (including, until Shutdown, those
+// its queue dropped without telling). The count of spans never uploaded is
+// exact when only the facade starts spans, a lower bound when
+// dd-trace-go's own API adds spans to the uploads.
+func (b *Backend) Stats() tracing.Stats { return b.counts.Stats() }
+
+// ExportStats implements tracing.ExportReporter: the trace uploads to the
+// agent and how long they took.
+func (b *Backend) ExportStats() tracing.ExportStats { return b.counts.ExportStats() }
 
 // FormatIDs implements tracing.IDFormatter for Datadog log correlation
 // (dd.trace_id, dd.span_id): decimal span id, and the decimal low 64 bits of

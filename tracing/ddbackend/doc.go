@@ -111,11 +111,21 @@
 // (tracing.BaggageFromContext): Extract reads the W3C baggage header
 // (style baggage) and ot-baggage-* headers (style datadog) into it, and
 // Inject writes it, merged with baggage set on dd-trace-go spans, the same
-// ways. Once shut down, the backend still forwards W3C trace context.
+// ways. Once shut down, the backend still forwards W3C trace context; with
+// DD_TRACE_ENABLED=false (or OTEL_TRACES_EXPORTER=none, which dd-trace-go
+// reads the same way) it records nothing and passes the incoming W3C
+// trace context (traceparent, flags and tracestate as they came) and
+// baggage on unchanged, as the "none" backend does.
 //
-// Hostile headers are read by the W3C Trace Context rules whatever
+// Hostile headers are read by the W3C Trace Context Level 2 rules whatever
 // dd-trace-go would do: two traceparent headers are invalid, several
-// tracestate headers are one list, a malformed tracestate is dropped.
+// tracestate headers are one list read by tracing.ParseTraceState (Level
+// 2 keys kept, a repeated key once), a malformed tracestate is dropped.
+// The other vendors' tracestate members are forwarded in their order
+// after the backend's own dd member. The W3C random trace id flag, which
+// dd-trace-go does not keep, is kept by the backend: set on the traces it
+// starts (dd-trace-go draws the low 64 bits of trace ids at random), as
+// the caller's traceparent had it on those it continues.
 // Malformed x-datadog-* headers (ids that are not decimal, a bad sampling
 // priority) are ignored as a whole, and a valid traceparent beside them
 // still continues the trace; of x-datadog-tags only the _dd.p.* tags,
@@ -139,13 +149,18 @@
 // ended before. dd-trace-go's Stop has no deadline; the backend reaches the
 // agent through its own http.RoundTripper so that, when Shutdown's ctx
 // expires, it cancels the requests under way and Stop's goroutines end.
-// ForceFlush flushes and waits for the uploads. Stats counts spans ended,
-// spans in uploads the agent accepted, and spans lost: failed uploads
-// (agent down, 5xx, 429, 413), spans ended after Shutdown, and, once
-// Shutdown has let dd-trace-go finish, spans that ended but were never
-// uploaded. dd-trace-go queues at most 1000 traces (a constant) and drops,
-// telling only its logs, the traces of a burst that outruns its encoder;
-// they are counted there. A trace of many spans (a batch job) is one
+// ForceFlush flushes and waits for the uploads. Uploads the agent has not
+// answered hold at most DefaultMaxPendingSpans spans (WithMaxPendingSpans):
+// past that, against an agent that hangs, a new upload is refused at once
+// and its spans counted as dropped, so that memory stays bounded where
+// dd-trace-go alone would hold up to 100 payloads of 5 MB. Stats counts
+// spans ended, spans in uploads the agent accepted, spans lost as they are
+// lost (failed uploads: agent down, 5xx, 429, 413; refused uploads; spans
+// ended after Shutdown), spans pending, and, when Shutdown returns, every
+// span that ended but was never uploaded (abandoned at its deadline, or
+// dropped by dd-trace-go). dd-trace-go queues at most 1000 traces (a
+// constant) and drops, telling only its logs, the traces of a burst that
+// outruns its encoder; they are pending until Shutdown, then counted. A trace of many spans (a batch job) is one
 // queue entry and never overflows it. FormatIDs gives Datadog's log
 // correlation ids.
 //

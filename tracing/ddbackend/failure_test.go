@@ -31,8 +31,9 @@ func TestStats(t *testing.T) {
 	_, straddling := tr.Start(context.Background(), "straddling")
 	tracingtest.Shutdown(t, b)
 	straddling.End()
-	if st := tr.Stats(); st.Ended != 100 || st.Exported != 100 || st.Dropped != 1 {
-		t.Errorf("Stats %+v, want 100 ended and exported, 1 dropped", st)
+	want := tracing.Stats{Ended: 101, Exported: 100, Dropped: 1, DroppedBy: tracing.DropCounts{AfterShutdown: 1}}
+	if st := tr.Stats(); st != want {
+		t.Errorf("Stats %+v, want 100 exported, 1 dropped after Shutdown", st)
 	}
 	if n := len(a.Spans()); n != 100 {
 		t.Errorf("agent received %d spans", n)

@@ -83,6 +83,7 @@ func failureCause(text string) string {
 // (instrumentation telemetry, AppSec's software composition data, remote
 // configuration), which say nothing about the application's spans.
 func isNoise(text string) bool {
-	return strings.Contains(text, "telemetry") || strings.HasPrefix(text, "appsec:") || strings.HasPrefix(text, "DIAGNOSTICS") ||
+	return strings.Contains(text, errAgentBusy.Error()) || // the backend's own bound: Warnings says it once a minute
+		strings.Contains(text, "telemetry") || strings.HasPrefix(text, "appsec:") || strings.HasPrefix(text, "DIAGNOSTICS") ||
 		strings.HasPrefix(text, "Remote config")
 }

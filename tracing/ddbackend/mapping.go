@@ -25,6 +25,10 @@ const (
 	actResource                    // the span's resource
 	actService                     // the span's service
 	actType                        // the span's type
+	actRPCSystem                   // rpc.system; grpc makes a server or client span a gRPC span
+	actGRPCCode                    // grpc.code, the code's name as dd contrib writes it
+	actPeerAddress                 // gRPC client: out.host; elsewhere kept
+	actPeerPort                    // gRPC client: out.port; elsewhere kept
 )
 
 // mapKey maps an OpenTelemetry semantic-convention key, as the middleware
@@ -64,6 +68,14 @@ func mapKey(k string) (string, action) {
 		return "", actQuery
 	case "db.namespace":
 		return ext.DBName, actTag
+	case "rpc.system":
+		return ext.RPCSystem, actRPCSystem
+	case "rpc.grpc.status_code":
+		return "grpc.code", actGRPCCode
+	case "network.peer.address":
+		return k, actPeerAddress
+	case "network.peer.port":
+		return k, actPeerPort
 	case tracing.KeyResource:
 		return ext.ResourceName, actResource
 	case tracing.KeyService:
@@ -124,6 +136,7 @@ var (
 	kindValues     = [...]any{"internal", ext.SpanKindServer, ext.SpanKindClient, ext.SpanKindProducer, ext.SpanKindConsumer}
 	typeWeb    any = ext.SpanTypeWeb
 	typeHTTP   any = ext.SpanTypeHTTP
+	typeRPC    any = ext.AppTypeRPC
 	topLevel1  any = 1.0
 	topLevel0  any = 0.0
 	boolTrue   any = true
@@ -219,4 +232,61 @@ func (u *urlParts) url() string {
 		scheme = "http"
 	}
 	return scheme + "://" + u.hostPort() + u.path
+}
+
+// rpcOf reads the RPC conventions of a span's start attributes: the
+// rpc.system, and the method as dd contrib's gRPC integration writes it
+// ("/pkg.Service/Method": the resource and the grpc.method.name and
+// rpc.grpc.full_method tags), "" without rpc.service and rpc.method.
+func rpcOf(attrs *tracing.Attrs) (system, fullMethod string) {
+	var svc, method string
+	for i := range attrs.Len() {
+		a := attrs.At(i)
+		switch a.Key {
+		case "rpc.system":
+			system = a.Value.String()
+		case "rpc.service":
+			svc = a.Value.String()
+		case "rpc.method":
+			method = a.Value.String()
+		}
+	}
+	if svc != "" && method != "" {
+		fullMethod = "/" + svc + "/" + method
+	}
+	return system, fullMethod
+}
+
+// rpcOp returns the operation name dd contrib's gRPC integration gives
+// server and client spans under the backend's naming schema.
+func (b *Backend) rpcOp(kind tracing.SpanKind) string {
+	switch {
+	case kind == tracing.SpanKindServer && b.s.schemaV1:
+		return "grpc.server.request"
+	case kind == tracing.SpanKindServer:
+		return "grpc.server"
+	case b.s.schemaV1:
+		return "grpc.client.request"
+	}
+	return "grpc.client"
+}
+
+// grpcCodeNames are the names of gRPC's status codes, as codes.Code's
+// String method gives them (and dd contrib writes them in grpc.code).
+var grpcCodeNames = [...]string{"OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded",
+	"NotFound", "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+	"Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated"}
+
+// grpcCodeName returns the name of gRPC status code v (an integer), as
+// codes.Code's String method does ("Code(42)" for codes it does not know);
+// a value that is not an integer is written as it is.
+func grpcCodeName(v tracing.Value) string {
+	if v.Kind() != tracing.KindInt64 {
+		return v.String()
+	}
+	c := v.AsInt64()
+	if c >= 0 && c < int64(len(grpcCodeNames)) {
+		return grpcCodeNames[c]
+	}
+	return "Code(" + strconv.FormatInt(c, 10) + ")"
 }

@@ -23,6 +23,7 @@ type config struct {
 	valueLen              *int
 	attrCount             *int
 	eventCount            *int
+	maxPending            int
 }
 
 // WithServiceName sets the service name (DD_SERVICE), as the other
@@ -94,3 +95,17 @@ func WithAttributeCountLimit(n int) Option { return func(c *config) { c.attrCoun
 // OTEL_SPAN_EVENT_COUNT_LIMIT (default 128; negative: no limit); later
 // events are dropped.
 func WithEventCountLimit(n int) Option { return func(c *config) { c.eventCount = &n } }
+
+// DefaultMaxPendingSpans is how many spans the uploads the agent has not
+// answered yet may hold, by default.
+const DefaultMaxPendingSpans = 16384
+
+// WithMaxPendingSpans bounds the spans in uploads the agent has not
+// answered yet (default DefaultMaxPendingSpans). dd-trace-go starts up to
+// 100 uploads at once, each holding a payload of up to 5 MB, for as long as
+// an agent that hangs takes to answer (its client's 10 s timeout): its
+// memory grows with the span rate. Past n, an upload started while earlier
+// ones are still unanswered fails at once, without being sent, and its
+// spans count as dropped (DroppedBy.QueueFull). One upload always goes,
+// whatever its size.
+func WithMaxPendingSpans(n int) Option { return func(c *config) { c.maxPending = n } }

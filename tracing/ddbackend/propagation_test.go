@@ -36,7 +36,7 @@ func TestInjectDefaultStyles(t *testing.T) {
 		"X-Datadog-Trace-Id":          sc.TraceID().LowDecimal(),
 		"X-Datadog-Parent-Id":         sc.SpanID().Decimal(),
 		"X-Datadog-Sampling-Priority": "1",
-		"Traceparent":                 "00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-01",
+		"Traceparent":                 "00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-03", // sampled, random (a new trace)
 		"Baggage":                     "tenant=acme%20corp",
 		"Ot-Baggage-Tenant":           "acme corp",
 	}

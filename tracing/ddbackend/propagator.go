@@ -37,10 +37,10 @@ func (b *Backend) Inject(ctx context.Context, c tracing.Carrier) {
 		tracing.DefaultPropagator().Inject(ctx, c)
 		return
 	}
-	_, _, pctx := parentOf(ctx)
+	node, _, pctx := parentOf(ctx)
 	valid := pctx != nil && pctx.SpanID() != 0
 	if valid {
-		_ = tracer.Inject(pctx, injectWriter{c})
+		_ = tracer.Inject(pctx, injectWriter{c: c, random: randomFlag(ctx, node, pctx)})
 	}
 	bag := tracing.BaggageFromContext(ctx)
 	merged := bag
@@ -77,12 +77,21 @@ func (b *Backend) Inject(ctx context.Context, c tracing.Carrier) {
 
 // injectWriter is the tracer.TextMapWriter dd-trace-go injects into. It
 // holds back the baggage header, which Inject writes merged with the
-// facade's baggage.
-type injectWriter struct{ c tracing.Carrier }
+// facade's baggage, and adds the random flag (random) to the traceparent
+// dd-trace-go writes with flags 00 or 01 only.
+type injectWriter struct {
+	c      tracing.Carrier
+	random bool
+}
 
 func (w injectWriter) Set(key, val string) {
-	if strings.EqualFold(key, tracing.HeaderBaggage) {
+	switch {
+	case strings.EqualFold(key, tracing.HeaderBaggage):
 		return
+	case w.random && strings.EqualFold(key, tracing.HeaderTraceparent):
+		if sc, ok := tracing.ParseTraceparent(val); ok && len(val) == 55 {
+			val = sc.WithTraceFlags(sc.TraceFlags() | tracing.FlagsRandom).Traceparent()
+		}
 	}
 	w.c.Set(key, val)
 }
@@ -108,13 +117,16 @@ func (b *Backend) Extract(ctx context.Context, c tracing.Carrier) context.Contex
 	pctx, err := tracer.Extract(extractReader{c})
 	found := err == nil && pctx != nil && pctx.SpanID() != 0 && pctx.TraceIDBytes() != [16]byte{}
 	if found {
-		ts := ""
+		// The tracestate and the random flag, which dd-trace-go's span
+		// context does not hold, come from the traceparent when it names
+		// the trace extracted (from whichever format won).
+		ts, random := "", false
 		if hasStyle(b.s.extract, "tracecontext") {
 			if w3c, ok := tracing.ExtractTraceContext(c); ok && w3c.TraceID() == tracing.TraceID(pctx.TraceIDBytes()) {
-				ts = w3c.TraceState()
+				ts, random = w3c.TraceState(), w3c.TraceFlags()&tracing.FlagsRandom != 0
 			}
 		}
-		ctx = &remote{Context: ctx, dd: pctx, sc: spanContextOf(pctx, true, ts)}
+		ctx = &remote{Context: ctx, dd: pctx, sc: spanContextOf(pctx, true, ts, random)}
 	}
 	if hasStyle(b.s.extract, "baggage") {
 		ctx = tracing.BaggagePropagator{}.Extract(ctx, c)
@@ -135,8 +147,11 @@ func (b *Backend) Extract(ctx context.Context, c tracing.Carrier) context.Contex
 //     W3C Trace Context makes two traceparent headers invalid, several
 //     tracestate headers one list, and a tracestate with a malformed
 //     member invalid. So dd-trace-go is shown the canonical traceparent
-//     (version 00, known flags) and the normalized tracestate, or neither
-//     when there is no valid traceparent.
+//     (version 00, known flags) and the tracestate as the facade reads it
+//     (tracing.ParseTraceState: Level 2 keys kept, a repeated key once),
+//     or neither when there is no valid traceparent. dd-trace-go forwards
+//     that list as it is, after its own dd member (which replaces the
+//     caller's).
 //   - x-datadog-*: a malformed x-datadog-trace-id, -parent-id or
 //     -sampling-priority makes dd-trace-go's extraction fail as a whole,
 //     so that a valid traceparent beside it is ignored too; such headers

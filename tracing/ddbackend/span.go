@@ -20,6 +20,7 @@ const (
 	opPlain opKind = iota // the facade name
 	opHTTP                // http.request (http.server.request / http.client.request under schema v1)
 	opDB                  // <db.system>.query
+	opRPC                 // grpc.server, grpc.client (grpc.server.request, grpc.client.request under schema v1)
 )
 
 // Span state flags.
@@ -52,6 +53,10 @@ type span struct {
 	url       *urlParts
 
 	svc atomic.Pointer[string] // the span's service (nil if unknown), read by children
+
+	// random is the W3C random trace id flag of the span's trace (see
+	// randomFlag), set before the span is shared.
+	random bool
 
 	// Limits (see admit): attribute writes and events so far, and the
 	// keys written once the free writes are used up (guarded by mu).
@@ -89,8 +94,9 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	if !cfg.NewRoot {
 		pnode, local, pctx = parentOf(ctx)
 	}
-	n := &span{Context: ctx, b: b, name: name, kind: cfg.Kind}
 	vl := b.s.lim.AttrValueLen
+	name = backendkit.TruncateString(name, vl) // names are cut as values are, on every backend
+	n := &span{Context: ctx, b: b, name: name, kind: cfg.Kind, random: randomFlag(ctx, pnode, pctx)}
 	opName, resource, spanType, service := name, backendkit.TruncateString(cfg.Resource, vl),
 		backendkit.TruncateString(cfg.Type, vl), backendkit.TruncateString(cfg.Service, vl)
 	if resource != "" {
@@ -99,10 +105,28 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	if spanType != "" {
 		n.flags |= fType
 	}
+	var rpcMethod string // a gRPC span's "/pkg.Service/Method"
 	if cfg.Kind == tracing.SpanKindServer || cfg.Kind == tracing.SpanKindClient {
 		var system, query string
 		n.op, system, query = classify(cfg.Kind, &cfg.Attrs)
+		if n.op == opPlain {
+			var rpcSystem string
+			if rpcSystem, rpcMethod = rpcOf(&cfg.Attrs); rpcSystem == ext.RPCSystemGRPC {
+				n.op = opRPC
+			}
+		}
 		switch n.op {
+		case opRPC:
+			opName = b.rpcOp(cfg.Kind)
+			if resource == "" {
+				resource = name
+				if rpcMethod != "" {
+					resource = rpcMethod
+				}
+			}
+			if spanType == "" {
+				spanType = ext.AppTypeRPC
+			}
 		case opHTTP:
 			opName = b.httpOp
 			if cfg.Kind == tracing.SpanKindClient {
@@ -155,7 +179,7 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 		st.cfg.Context = ctx
 	}
 	if len(cfg.Links) > 0 {
-		st.cfg.SpanLinks = ddLinks(cfg.Links)
+		st.cfg.SpanLinks = ddLinks(cfg.Links, vl)
 	}
 	if service != "" {
 		n.flags |= fService
@@ -167,13 +191,11 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	st.cfg = tracer.StartSpanConfig{}
 	starters.Put(st)
 	if dd == nil {
-		// dd-trace-go is disabled (DD_TRACE_ENABLED=false): record
-		// nothing, but keep carrying the parent.
-		if pctx == nil {
-			return ctx, tracing.Span{}
-		}
-		r := &remote{Context: ctx, dd: pctx, sc: spanContextOf(pctx, false, "")}
-		return r, tracing.NewSpan(r)
+		// dd-trace-go is disabled (DD_TRACE_ENABLED=false) or stopped:
+		// record nothing, and leave ctx as it is, so that the context it
+		// carries is passed on unchanged (see Backend.Inject), as the
+		// "none" backend does.
+		return ctx, tracing.Span{}
 	}
 	n.dd = dd
 	if int(cfg.Kind) < len(kindValues) {
@@ -188,8 +210,14 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 		dd.SetTag(ext.SpanType, typeWeb)
 	case ext.SpanTypeHTTP:
 		dd.SetTag(ext.SpanType, typeHTTP)
+	case ext.AppTypeRPC:
+		dd.SetTag(ext.SpanType, typeRPC)
 	default:
 		dd.SetTag(ext.SpanType, spanType)
+	}
+	if rpcMethod != "" {
+		dd.SetTag("grpc.method.name", rpcMethod)
+		dd.SetTag(ext.GRPCFullMethod, rpcMethod)
 	}
 	if cfg.Attrs.Len() > 0 {
 		n.setAttrs(&cfg.Attrs, true)
@@ -198,8 +226,11 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 }
 
 // ddLinks converts links; their attributes become strings, the only kind
-// Datadog's span links hold.
-func ddLinks(links []tracing.Link) []tracer.SpanLink {
+// Datadog's span links hold, cut to valueLen characters. As on the other
+// backends, a span keeps at most backendkit.DefaultCount links and a link
+// as many attributes.
+func ddLinks(links []tracing.Link, valueLen int) []tracer.SpanLink {
+	links = links[:min(len(links), backendkit.DefaultCount)]
 	out := make([]tracer.SpanLink, 0, len(links))
 	for _, l := range links {
 		sc := l.SpanContext
@@ -215,8 +246,8 @@ func ddLinks(links []tracing.Link) []tracer.SpanLink {
 		if len(l.Attrs) > 0 {
 			dl.Attributes = make(map[string]string, len(l.Attrs))
 			for _, a := range l.Attrs {
-				if a.Key != "" {
-					dl.Attributes[a.Key] = a.Value.String()
+				if a.Key != "" && len(dl.Attributes) < backendkit.DefaultCount {
+					dl.Attributes[a.Key] = backendkit.TruncateString(a.Value.String(), valueLen)
 				}
 			}
 		}
@@ -261,7 +292,7 @@ func DDSpan(s tracing.Span) *tracer.Span {
 }
 
 func (n *span) SpanContext() tracing.SpanContext {
-	return spanContextOf(n.dd.Context(), false, "")
+	return spanContextOf(n.dd.Context(), false, "", n.random)
 }
 
 func (n *span) IsRecording() bool { return !n.ended.Load() }
@@ -270,6 +301,7 @@ func (n *span) SetName(name string) {
 	if n.ended.Load() {
 		return
 	}
+	name = backendkit.TruncateString(name, n.b.s.lim.AttrValueLen)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.name = name
@@ -283,6 +315,8 @@ func (n *span) SetName(name string) {
 		if n.flags&fResource == 0 {
 			n.dd.SetTag(ext.ResourceName, name)
 		}
+	case opRPC:
+		// The resource is the method, whatever the span's name.
 	case opDB:
 		if n.flags&(fResource|fQuery) == 0 {
 			n.dd.SetTag(ext.ResourceName, name)
@@ -374,7 +408,55 @@ func (n *span) special(key string, act action, v tracing.Value, atStart bool) {
 	case actURLFull:
 		n.flags |= fURLFull
 		dd.SetTag(key, v.String())
-	case actURLPath, actURLScheme, actServerAddress, actServerPort:
+	case actRPCSystem:
+		dd.SetTag(key, v.String())
+		if n.op == opPlain && (n.kind == tracing.SpanKindServer || n.kind == tracing.SpanKindClient) &&
+			!atStart && v.String() == ext.RPCSystemGRPC {
+			n.op = opRPC
+			dd.SetOperationName(n.b.rpcOp(n.kind))
+			if n.flags&fType == 0 {
+				dd.SetTag(ext.SpanType, typeRPC)
+			}
+		}
+	case actGRPCCode:
+		dd.SetTag(key, grpcCodeName(v))
+	case actPeerAddress, actPeerPort:
+		// dd contrib's gRPC client spans name the address connected to
+		// out.host and out.port (a string); other spans keep the keys.
+		switch {
+		case n.op != opRPC || n.kind != tracing.SpanKindClient:
+			if x, ok := toDD(v); ok {
+				dd.SetTag(key, x)
+			}
+		case act == actPeerAddress:
+			dd.SetTag(ext.TargetHost, v.String())
+		default:
+			dd.SetTag(ext.TargetPort, asString(v))
+		}
+	case actServerAddress, actServerPort:
+		if n.op == opRPC {
+			// gRPC: the client's target host is peer.hostname, and its
+			// port network.destination.port; a server keeps the keys.
+			switch {
+			case n.kind != tracing.SpanKindClient:
+				k := "server.address"
+				if act == actServerPort {
+					k = "server.port"
+				}
+				if x, ok := toDD(v); ok {
+					dd.SetTag(k, x)
+				}
+			case act == actServerAddress:
+				dd.SetTag(ext.PeerHostname, v.String())
+			default:
+				if x, ok := toDD(v); ok {
+					dd.SetTag(ext.NetworkDestinationPort, x)
+				}
+			}
+			return
+		}
+		fallthrough
+	case actURLPath, actURLScheme:
 		if n.url == nil {
 			n.url = new(urlParts)
 		}

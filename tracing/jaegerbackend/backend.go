@@ -47,7 +47,6 @@ type Backend struct {
 	endLife context.CancelFunc
 
 	stopped  atomic.Bool // Shutdown was called
-	drained  atomic.Bool // the tracer's Close returned
 	stopOnce sync.Once
 	done     chan struct{}
 }
@@ -131,6 +130,7 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 			// are told once a minute in one line (jaeger's own logger
 			// would be silent, or log every failure).
 			b.sender.warn, b.sender.dest = backendkit.NewWarnings("jaeger", nil), dest
+			b.counts.WarnDrops(b.sender.warn, dest)
 		}
 		reporter = jaeger.NewRemoteReporter(b.sender,
 			jaeger.ReporterOptions.QueueSize(cfg.Reporter.QueueSize),
@@ -250,20 +250,21 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	if b.tracer == nil {
 		return ctx, tracing.Span{}
 	}
-	n := &span{Context: ctx, kind: cfg.Kind, b: b}
+	n := &span{Context: ctx, kind: cfg.Kind, b: b, random: true}
+	name = backendkit.TruncateString(name, b.lim.tagLen) // names are cut as tag values are
 	var parent jaeger.SpanContext
 	var traceState string
 	var bag tracing.Baggage
 	if p, ok := ctx.(*span); ok && !cfg.NewRoot {
 		// The common case, a child started from its parent's own context:
 		// jaeger copies the parent's baggage, which is the facade's here.
-		parent = p.js.SpanContext()
+		parent, n.random = p.js.SpanContext(), p.random
 		if px := p.x.Load(); px != nil {
 			traceState, bag = px.traceState, px.bag
 		}
 	} else {
 		if !cfg.NewRoot {
-			traceState = b.parentOf(ctx, &parent)
+			traceState, n.random = b.parentOf(ctx, &parent)
 		}
 		bag = tracing.BaggageFromContext(ctx)
 		if bag.Len() > 0 || hasItems(&parent) {
@@ -317,28 +318,38 @@ func hasItems(jc *jaeger.SpanContext) bool {
 // itself a span of this backend: the facade span in ctx, unless an
 // OpenTracing span was put into ctx after it (opentracing.ContextWithSpan
 // with a jaeger span other than the facade span's own), which is then the
-// innermost one.
-func (b *Backend) parentOf(ctx context.Context, pc *jaeger.SpanContext) (traceState string) {
+// innermost one. It returns the W3C tracestate and random flag the span
+// inherits: the facade span's, if the parent is in its trace; with no
+// parent, no tracestate and the random flag (a new trace).
+func (b *Backend) parentOf(ctx context.Context, pc *jaeger.SpanContext) (traceState string, random bool) {
 	var own *jaeger.Span
 	switch p := ctx.Value(tracing.ContextKey{}).(type) {
 	case nil:
 	case *span:
-		own, *pc, traceState = p.js, p.js.SpanContext(), p.traceState()
+		own, *pc, traceState, random = p.js, p.js.SpanContext(), p.traceState(), p.random
 	case *parentNode:
-		*pc, traceState = p.jc, p.sc.TraceState()
+		*pc, traceState, random = p.jc, p.sc.TraceState(), p.sc.TraceFlags()&tracing.FlagsRandom != 0
 	case tracing.BackendSpan:
 		if sc := p.SpanContext(); sc.IsValid() {
-			*pc, traceState = b.remoteContext(sc), sc.TraceState()
+			*pc, traceState, random = b.remoteContext(sc), sc.TraceState(), sc.TraceFlags()&tracing.FlagsRandom != 0
 		}
 	}
 	if otKeyOK {
 		if js, ok := ctx.Value(otKey).(*jaeger.Span); ok && js != own {
 			if jc := js.SpanContext(); jc.IsValid() {
+				if jc.TraceID() != pc.TraceID() {
+					// Not known: a jaeger span started this trace here
+					// (random ids) or continued another's.
+					traceState, random = "", jc.ParentID() == 0
+				}
 				*pc = jc
 			}
 		}
 	}
-	return traceState
+	if !pc.IsValid() {
+		return "", true
+	}
+	return traceState, random
 }
 
 // linkRefs adds the span's links as FOLLOWS_FROM references.
@@ -355,27 +366,31 @@ func (b *Backend) linkRefs(n *span, name string, parent jaeger.SpanContext, link
 		root := b.tracer.StartSpan(name, n).(*jaeger.Span)
 		refs = append(refs, jaeger.SelfRef(root.SpanContext()))
 	}
-	for _, l := range links {
+	for _, l := range links[:min(len(links), backendkit.DefaultCount)] {
 		refs = append(refs, opentracing.FollowsFrom(jaegerContext(l.SpanContext, nil)))
 	}
 	n.links = &refs
 }
 
 // linkLogs records the attributes of links, which Jaeger's references
-// cannot hold, as a log record per link at the span's start.
+// cannot hold, as a log record per link at the span's start: at most
+// backendkit.DefaultCount attributes a link, their values cut as log
+// fields are.
 func (n *span) linkLogs(links []tracing.Link, start time.Time) {
 	var logs []opentracing.LogRecord
-	for _, l := range links {
+	ll := n.b.lim.logLen
+	for _, l := range links[:min(len(links), backendkit.DefaultCount)] {
 		if len(l.Attrs) == 0 {
 			continue
 		}
-		fields := make([]log.Field, 0, len(l.Attrs)+3)
+		attrs := l.Attrs[:min(len(l.Attrs), backendkit.DefaultCount)]
+		fields := make([]log.Field, 0, len(attrs)+3)
 		fields = append(fields, log.String(fieldEvent, eventLink),
 			log.String(fieldLinkTrace, l.SpanContext.TraceID().String()),
 			log.String(fieldLinkSpan, l.SpanContext.SpanID().String()))
-		for _, a := range l.Attrs {
+		for _, a := range attrs {
 			if a.Key != "" {
-				fields = append(fields, logField(a.Key, a.Value))
+				fields = append(fields, logField(a.Key, backendkit.TruncateValue(a.Value, ll)))
 			}
 		}
 		logs = append(logs, opentracing.LogRecord{Timestamp: start, Fields: fields})
@@ -407,7 +422,9 @@ func (b *Backend) Shutdown(ctx context.Context) error {
 			if b.closer != nil {
 				_ = b.closer.Close()
 			}
-			b.drained.Store(true)
+			// Close sent or dropped (and counted) every span the reporter
+			// had; nothing can be pending, and no span is counted twice.
+			b.counts.Settle(backendkit.DropShutdownDeadline)
 			b.endLife()
 			if b.idle != nil {
 				b.idle.CloseIdleConnections()
@@ -418,6 +435,10 @@ func (b *Backend) Shutdown(ctx context.Context) error {
 	case <-b.done:
 		return nil
 	case <-ctx.Done():
+		// What the reporter still queues, and the batch being sent, are
+		// abandoned: counted as lost now, whatever the cancelled request
+		// says later.
+		b.counts.Settle(backendkit.DropShutdownDeadline)
 		b.endLife()
 		return fmt.Errorf("jaegerbackend: shutdown: spans still being sent: %w", context.Cause(ctx))
 	}
@@ -458,21 +479,19 @@ func (b *Backend) ForceFlush(ctx context.Context) error {
 }
 
 // Stats implements tracing.StatsReporter. Ended counts sampled spans handed
-// to the reporter; Exported the spans the agent or collector accepted (UDP:
-// sent without error); Dropped those lost: reporter queue full (counted
-// through jaeger-client-go's reporter_spans{result=dropped} metric), too
-// large for one UDP packet, failed to send, ended after Shutdown, or still
-// queued when Shutdown gave up.
-func (b *Backend) Stats() tracing.Stats {
-	s := b.counts.Stats()
-	if b.sender != nil && b.drained.Load() {
-		// Spans still queued when Shutdown gave up.
-		if accounted := s.Exported + s.Dropped - b.counts.Dropped(backendkit.DropAfterShutdown); s.Ended > accounted {
-			s.Dropped += s.Ended - accounted
-		}
-	}
-	return s
-}
+// to the reporter (and those ended after Shutdown); Exported the spans the
+// collector accepted (UDP: sent without error); Dropped those lost, by
+// reason: the reporter's queue full (counted through jaeger-client-go's
+// reporter_spans{result=dropped} metric as it happens), too large for
+// one UDP datagram, failed to send, ended after Shutdown, or still queued
+// or being sent when Shutdown (or ForceFlush) gave up at its deadline;
+// Pending the spans in the reporter's queue and the transport's batch.
+func (b *Backend) Stats() tracing.Stats { return b.counts.Stats() }
+
+// ExportStats implements tracing.ExportReporter: the transport's flushes
+// (HTTP collector: one request each; UDP: one datagram) and their
+// durations.
+func (b *Backend) ExportStats() tracing.ExportStats { return b.counts.ExportStats() }
 
 // Summary implements tracing.Summarizer.
 func (b *Backend) Summary() tracing.Summary {
@@ -506,7 +525,7 @@ func (b *Backend) ContextWithOpenTracingParent(ctx context.Context, sc opentraci
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return &parentNode{Context: ctx, jc: jc, sc: facadeContext(jc, "", false)}, true
+	return &parentNode{Context: ctx, jc: jc, sc: facadeContext(jc, "", false, false)}, true
 }
 
 var _ interface {
@@ -515,4 +534,5 @@ var _ interface {
 	tracing.Flusher
 	tracing.Summarizer
 	tracing.StatsReporter
+	tracing.ExportReporter
 } = (*Backend)(nil)

@@ -85,6 +85,11 @@ func rig(transport string) tracingtest.Rig {
 		Skip: map[string]string{"Limits/AttributeCountKeepsUpdates": "jaeger-client-go appends a tag for every write, " +
 			"a key set again included, so the attribute count limit counts writes (see WithAttributeCountLimit)"},
 	}
+	if transport == "http" {
+		// The HTTP transport holds up to 100 spans besides the queue,
+		// and the reporter one it is appending.
+		rig.Queue, rig.InFlight = jaegerbackend.DefaultQueueSize, 101
+	}
 	if transport == "udp" {
 		// UDP says nothing of delivery (jaeger-client-go does not even see
 		// the kernel's port-unreachable answers): datagrams sent without

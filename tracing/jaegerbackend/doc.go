@@ -114,13 +114,17 @@
 // W3C member of the same key (compared without case, as HTTP lower-cases
 // uberctx- keys). After Extract, tracing.SpanFromContext returns the
 // remote span context, marked remote, with a 128-bit id when the header
-// carried one.
+// carried one. The W3C random trace id flag, which a jaeger span context
+// cannot hold (its 0x02 is jaeger's debug flag), is kept by the backend:
+// set on the traces it starts (jaeger-client-go draws trace ids at
+// random), as the caller's traceparent had it on those it continues (not
+// set for a trace continued from uber-trace-id alone).
 //
 // The same codecs are registered with jaeger-client-go for
 // opentracing.HTTPHeaders and opentracing.TextMap, so that code calling
 // the jaeger tracer's own Inject and Extract (OpenTracingTracer) speaks
-// W3C trace context too; there the tracestate is not kept, a jaeger span
-// context having no room for it.
+// W3C trace context too; there the tracestate and the random flag are not
+// kept, a jaeger span context having no room for them.
 //
 // The facade's baggage (tracing.BaggageFromContext) and the jaeger span's
 // baggage items are kept as one: a span starts with the facade baggage of
@@ -153,8 +157,9 @@
 // counts spans dropped because the queue was full (through
 // jaeger-client-go's reporter_spans{result=dropped} metric, counted by a
 // metrics factory that still forwards to the one WithMetricsFactory
-// gives), too large for one UDP datagram, not sent, or ended after
-// Shutdown. Over UDP "exported" means sent without error: a datagram to an
+// gives), too large for one UDP datagram, not sent, ended after Shutdown,
+// or abandoned at Shutdown's (or ForceFlush's) deadline, each as it
+// happens, and what is pending (the queue and the transport's batch). Over UDP "exported" means sent without error: a datagram to an
 // agent that is down is lost unseen. The queue holds DefaultQueueSize
 // spans unless JAEGER_REPORTER_MAX_QUEUE_SIZE says otherwise: a program may
 // end ten thousand spans in a burst and shut down without losing one.

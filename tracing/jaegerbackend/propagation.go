@@ -63,11 +63,13 @@ func (b *Backend) Extract(ctx context.Context, c tracing.Carrier) context.Contex
 	if err != nil || !jc.IsValid() {
 		return ctx
 	}
-	ts := ""
+	// The tracestate and the random flag, which a jaeger span context
+	// cannot hold, come from the traceparent when it names the same trace.
+	ts, random := "", false
 	if tp, ok := tracing.ExtractTraceContext(c); ok && tp.TraceID() == traceIDOf(jc) {
-		ts = tp.TraceState()
+		ts, random = tp.TraceState(), tp.TraceFlags()&tracing.FlagsRandom != 0
 	}
-	return &parentNode{Context: ctx, jc: jc, sc: facadeContext(jc, ts, true)}
+	return &parentNode{Context: ctx, jc: jc, sc: facadeContext(jc, ts, true, random)}
 }
 
 // extract reads a jaeger span context with the tracer, which marks it
@@ -183,8 +185,8 @@ func (facadeExtractor) Extract(carrier any) (jaeger.SpanContext, error) {
 // that code calling the jaeger tracer's Inject and Extract (through the
 // OpenTracing API) also speaks W3C trace context: it writes jaeger's
 // native headers and/or traceparent and baggage, and reads uber-trace-id
-// first, traceparent otherwise. The tracestate cannot be kept there: a
-// jaeger span context has no room for it.
+// first, traceparent otherwise. The tracestate and the random flag cannot
+// be kept there: a jaeger span context has no room for them.
 type codec struct {
 	native      *jaeger.TextMapPropagator
 	headers     *jaeger.HeadersConfig
@@ -205,7 +207,7 @@ func (c *codec) Inject(sc jaeger.SpanContext, carrier any) error {
 		}
 	}
 	if c.w3c {
-		w.Set(tracing.HeaderTraceparent, facadeContext(sc, "", false).Traceparent())
+		w.Set(tracing.HeaderTraceparent, facadeContext(sc, "", false, false).Traceparent())
 		if bag := baggageOf(tracing.Baggage{}, sc); bag.Len() > 0 {
 			if s := tracing.FormatBaggage(bag); s != "" {
 				w.Set(tracing.HeaderBaggage, s)

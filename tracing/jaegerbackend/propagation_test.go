@@ -30,7 +30,7 @@ func TestInjectBothFormatsByDefault(t *testing.T) {
 	if got, want := h.Get("uber-trace-id"), fmt.Sprintf("%s:%s:%016x:1", sc.TraceID(), sc.SpanID(), 0); got != want {
 		t.Errorf("uber-trace-id %q, want %q", got, want)
 	}
-	if got, want := h.Get("traceparent"), "00-"+sc.TraceID().String()+"-"+sc.SpanID().String()+"-01"; got != want {
+	if got, want := h.Get("traceparent"), "00-"+sc.TraceID().String()+"-"+sc.SpanID().String()+"-03"; got != want { // sampled, random (a new trace)
 		t.Errorf("traceparent %q, want %q", got, want)
 	}
 	if got := h.Get("uberctx-tenant"); got != "acme+corp" {
@@ -303,5 +303,56 @@ func TestExtractBoundsBaggage(t *testing.T) {
 	tr.Inject(ctx, tracing.HeaderCarrier(out))
 	if len(out) > 2*tracing.MaxBaggageMembers+4 {
 		t.Errorf("injected %d headers", len(out))
+	}
+}
+
+// TestRandomFlag: the W3C random trace id flag, which a jaeger span
+// context cannot hold (its 0x02 is jaeger's debug flag), is kept by the
+// backend: set on the traces it starts (jaeger-client-go draws trace ids
+// at random), as the caller sent it on continued ones (children
+// included), and not set for a trace continued from uber-trace-id alone,
+// whose ids were made who knows how.
+func TestRandomFlag(t *testing.T) {
+	b, _ := newAgentBackend(t, nil)
+	tr := tracing.New(b)
+	defer tr.Shutdown(context.Background())
+	const tid, pid = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+	random := func(sc tracing.SpanContext) bool { return sc.TraceFlags()&tracing.FlagsRandom != 0 }
+
+	ctx, root := tr.Start(context.Background(), "root")
+	_, child := tr.Start(tracing.ContextWithSpan(context.Background(), root), "child") // through the facade's own node
+	if !random(root.SpanContext()) || !random(child.SpanContext()) {
+		t.Errorf("a new trace: %v, child %v, want the random flag", root.SpanContext(), child.SpanContext())
+	}
+	child.End()
+	root.End()
+	h := http.Header{}
+	tr.Inject(ctx, tracing.HeaderCarrier(h))
+	if got := h.Get("traceparent"); got[53:] != "03" {
+		t.Errorf("new trace injected %q, want flags 03", got)
+	}
+	for _, c := range []struct {
+		name string
+		in   map[string]string
+		want string // the flags sent on
+	}{
+		{"random sampled", map[string]string{"traceparent": "00-" + tid + "-" + pid + "-03"}, "03"},
+		{"random unsampled", map[string]string{"traceparent": "00-" + tid + "-" + pid + "-02"}, "02"},
+		{"not random", map[string]string{"traceparent": "00-" + tid + "-" + pid + "-01"}, "01"},
+		{"uber-trace-id and the same traceparent", map[string]string{"uber-trace-id": tid + ":" + pid + ":0:1", "traceparent": "00-" + tid + "-" + pid + "-03"}, "03"},
+		{"uber-trace-id alone", map[string]string{"uber-trace-id": tid + ":" + pid + ":0:1"}, "01"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := tr.Extract(context.Background(), tracing.MapCarrier(c.in))
+			ctx, srv := tr.Start(ctx, "server", tracing.WithKind(tracing.SpanKindServer))
+			defer srv.End()
+			ctx, cl := tr.Start(ctx, "client", tracing.WithKind(tracing.SpanKindClient))
+			defer cl.End()
+			out := http.Header{}
+			tr.Inject(ctx, tracing.HeaderCarrier(out))
+			if got := out.Get("traceparent"); len(got) != 55 || got[3:35] != tid || got[53:] != c.want {
+				t.Errorf("sent on %q, want trace %s with flags %s", got, tid, c.want)
+			}
+		})
 	}
 }

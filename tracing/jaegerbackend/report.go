@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/polytrace/polytrace/tracing/backendkit"
 	"github.com/uber/jaeger-client-go"
@@ -81,7 +83,11 @@ func (s *sender) account(n int, err error) {
 		return
 	}
 	if err != nil {
-		s.c.AddDropped(backendkit.DropExportFailed, uint64(n))
+		r := backendkit.DropExportFailed
+		if tooLarge(err) {
+			r = backendkit.DropTooLarge
+		}
+		s.c.AddDropped(r, uint64(n))
 		s.warn.Warn("send", "cannot send spans to %s (%v): they are being dropped (Tracer.Stats counts them)", s.dest, err)
 	} else {
 		s.c.AddExported(uint64(n))
@@ -91,8 +97,10 @@ func (s *sender) account(n int, err error) {
 func (s *sender) Append(sp *jaeger.Span) (int, error) {
 	s.sem <- struct{}{}
 	defer func() { <-s.sem }()
+	start := time.Now()
 	n, err := s.next.Append(sp)
 	s.appended.Add(1)
+	s.observe(start, n, err)
 	s.account(n, err)
 	return n, err
 }
@@ -100,7 +108,9 @@ func (s *sender) Append(sp *jaeger.Span) (int, error) {
 func (s *sender) Flush() (int, error) {
 	s.sem <- struct{}{}
 	defer func() { <-s.sem }()
+	start := time.Now()
 	n, err := s.next.Flush()
+	s.observe(start, n, err)
 	s.account(n, err)
 	return n, err
 }
@@ -118,12 +128,33 @@ func (s *sender) flush(ctx context.Context, rt *boundRT) error {
 		rt.setCall(ctx)
 		defer rt.clearCall()
 	}
+	start := time.Now()
 	n, err := s.next.Flush()
-	s.account(n, err)
+	s.observe(start, n, err)
 	if err != nil && ctx.Err() != nil {
+		// Abandoned at ForceFlush's deadline.
+		if n > 0 {
+			s.c.AddDropped(backendkit.DropShutdownDeadline, uint64(n))
+		}
 		return fmt.Errorf("%w (%v)", context.Cause(ctx), err)
 	}
+	s.account(n, err)
 	return err
+}
+
+// observe counts a flush of the transport that sent n spans (a request,
+// for the HTTP collector; datagrams for UDP) in ExportStats.
+func (s *sender) observe(start time.Time, n int, err error) {
+	if n > 0 || err != nil {
+		s.c.ObserveExport(time.Since(start), err != nil)
+	}
+}
+
+// tooLarge reports whether a send failed because a span or batch is over
+// the transport's size limit (a UDP datagram, or the collector's 413).
+func tooLarge(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "too large") || strings.Contains(m, "413") || strings.Contains(m, "exceeds")
 }
 
 func (s *sender) Close() error { return s.next.Close() }

@@ -38,6 +38,11 @@ type span struct {
 	start  int64                        // Unix nanoseconds; 0 means now
 	kind   tracing.SpanKind
 	hasRef bool
+	// random is the W3C random trace id flag of the span's trace, which a
+	// jaeger span context cannot hold (its flag 0x02 is jaeger's debug
+	// flag): set on traces the backend starts (jaeger-client-go draws
+	// trace ids at random), inherited on continued ones.
+	random bool
 
 	ended atomic.Bool
 	// Attribute writes and events so far, for the count limits.
@@ -162,7 +167,7 @@ func Jaeger(s tracing.Span) *jaeger.Span {
 // at start: starting a span then costs no more than with jaeger-client-go
 // alone.
 func (n *span) SpanContext() tracing.SpanContext {
-	return facadeContext(n.js.SpanContext(), n.traceState(), false)
+	return facadeContext(n.js.SpanContext(), n.traceState(), false, n.random)
 }
 
 // sampled reports whether the jaeger span is sampled.
@@ -170,9 +175,10 @@ func (n *span) sampled() bool { return n.js.SpanContext().IsSampled() }
 
 func (n *span) IsRecording() bool { return !n.ended.Load() && n.sampled() }
 
+// SetName sets the operation name, cut as tag values are.
 func (n *span) SetName(name string) {
 	if !n.ended.Load() {
-		n.js.SetOperationName(name)
+		n.js.SetOperationName(backendkit.TruncateString(name, n.b.lim.tagLen))
 	}
 }
 
@@ -330,9 +336,10 @@ func (p *parentNode) String() string { return "jaegerbackend.parent" }
 
 func (p *parentNode) SpanContext() tracing.SpanContext { return p.sc }
 
-// facadeContext converts a valid jaeger span context. Jaeger's debug and
-// firehose flags have no W3C equivalent and are not carried over.
-func facadeContext(jc jaeger.SpanContext, traceState string, remote bool) tracing.SpanContext {
+// facadeContext converts a valid jaeger span context, with the W3C random
+// flag given (see span.random). Jaeger's debug and firehose flags have no
+// W3C equivalent and are not carried over.
+func facadeContext(jc jaeger.SpanContext, traceState string, remote, random bool) tracing.SpanContext {
 	if !jc.IsValid() {
 		return tracing.SpanContext{}
 	}
@@ -340,6 +347,9 @@ func facadeContext(jc jaeger.SpanContext, traceState string, remote bool) tracin
 	var flags tracing.TraceFlags
 	if jc.IsSampled() {
 		flags = tracing.FlagsSampled
+	}
+	if random {
+		flags |= tracing.FlagsRandom
 	}
 	return tracing.NewSpanContext(tracing.SpanContextConfig{
 		TraceID:    tracing.TraceIDFromUint64s(tid.High, tid.Low),

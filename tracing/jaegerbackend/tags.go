@@ -3,13 +3,13 @@ package jaegerbackend
 import (
 	"encoding/json"
 	"math"
-	"net/url"
-	"strings"
+	"strconv"
 
 	"github.com/opentracing/opentracing-go"
 	"github.com/opentracing/opentracing-go/log"
 
 	"github.com/polytrace/polytrace/tracing"
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // OpenTracing tags and log fields the backend writes beyond the mapped
@@ -68,6 +68,12 @@ func tagKey(key string, kind tracing.SpanKind) string {
 		return "db.instance"
 	case "messaging.destination.name":
 		return "message_bus.destination"
+	case "rpc.system":
+		// otgrpc's component=gRPC (see tagValue).
+		return "component"
+	case "rpc.grpc.status_code":
+		// otgrpc's response_code, the code's name (see tagValue).
+		return "response_code"
 	case "network.peer.address":
 		return "peer.address"
 	case "network.peer.port":
@@ -92,12 +98,18 @@ func tagValue(key string, v tracing.Value) any {
 	switch v.Kind() {
 	case tracing.KindString:
 		if key == "url.full" || key == "http.url" {
-			return stripURL(v.AsString())
+			return backendkit.StripURL(v.AsString())
+		}
+		if key == "rpc.system" && v.AsString() == "grpc" {
+			return "gRPC"
 		}
 		return v.AsString()
 	case tracing.KindBool:
 		return v.AsBool()
 	case tracing.KindInt64:
+		if key == "rpc.grpc.status_code" {
+			return grpcCodeName(v.AsInt64())
+		}
 		return v.AsInt64()
 	case tracing.KindFloat64:
 		return v.AsFloat64()
@@ -162,17 +174,18 @@ func encodeSlice(v tracing.Value) string {
 	return string(b)
 }
 
-// stripURL removes what must not be recorded from a URL: the query (its
-// values may be secrets), the fragment and any user information.
-func stripURL(s string) string {
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		s = s[:i]
+// grpcCodeNames are the names of gRPC's status codes, as codes.Code's
+// String method gives them: otgrpc's response_code tag is a codes.Code,
+// which jaeger-client-go records as its name.
+var grpcCodeNames = [...]string{"OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded",
+	"NotFound", "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+	"Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated"}
+
+// grpcCodeName returns the name of gRPC status code c ("Code(42)" for
+// codes gRPC does not know, as codes.Code's String method says).
+func grpcCodeName(c int64) string {
+	if c >= 0 && c < int64(len(grpcCodeNames)) {
+		return grpcCodeNames[c]
 	}
-	if strings.Contains(s, "@") {
-		if u, err := url.Parse(s); err == nil && u.User != nil {
-			u.User = nil
-			return u.String()
-		}
-	}
-	return s
+	return "Code(" + strconv.FormatInt(c, 10) + ")"
 }

@@ -43,8 +43,8 @@ func fromOTel(osc trace.SpanContext) tracing.SpanContext {
 	return tracing.NewSpanContext(c)
 }
 
-// toOTel converts a facade span context. A tracestate OpenTelemetry cannot
-// parse is dropped.
+// toOTel converts a facade span context, with the members of its
+// tracestate that OpenTelemetry can hold (see heldTraceState).
 func toOTel(sc tracing.SpanContext) trace.SpanContext {
 	c := trace.SpanContextConfig{
 		TraceID:    trace.TraceID(sc.TraceID()),
@@ -53,7 +53,7 @@ func toOTel(sc tracing.SpanContext) trace.SpanContext {
 		Remote:     sc.IsRemote(),
 	}
 	if s := sc.TraceState(); s != "" {
-		c.TraceState, _ = trace.ParseTraceState(s)
+		c.TraceState, _ = heldTraceState(s)
 	}
 	return trace.NewSpanContext(c)
 }
@@ -100,6 +100,7 @@ type remoteSpan struct {
 	context.Context
 	backendkit.NoopSpan
 	sc tracing.SpanContext
+	ts string // sc's tracestate, when OpenTelemetry's cannot hold it all (see tracestate.go)
 }
 
 func (r *remoteSpan) Value(key any) any {

@@ -119,6 +119,17 @@
 // means (tracing.ContextWithRemoteSpanContext, another backend's span) is
 // used as the parent and injected too.
 //
+// Tracestate is read by the W3C Trace Context Level 2 rules
+// (tracing.ParseTraceState). OpenTelemetry's TraceState follows Level 1
+// and refuses keys that Level 2 allows ("1foo", "foo@", "a@@b", ...),
+// and with one of them the whole list: OpenTelemetry is given the members
+// it can hold, the facade carries the whole list beside it, and Inject
+// sends the whole list, with what OpenTelemetry's samplers or
+// instrumentation changed in their part. The SDK draws trace ids at
+// random but sets only the sampled flag on the traces it starts; the
+// backend starts them with the W3C random trace id flag set too, and a
+// continued trace keeps the caller's flag.
+//
 // # Interoperability
 //
 // Code that uses OpenTelemetry's API directly shares the facade's context:
@@ -153,14 +164,20 @@
 // # Shutdown, flushing and counts
 //
 // Start and End never wait for the collector: spans are queued for the
-// SDK's batch span processor, which drops them when its queue is full.
+// backend's own batching span processor (in place of the SDK's, which
+// drops spans from its full queue without telling anyone), configured as
+// the SDK's is (OTEL_BSP_* and WithBatchOptions, but it never blocks:
+// WithBlocking is ignored), which drops them when its queue is full.
 // Shutdown returns by its context's deadline even against a collector that
-// accepts connections and never answers, and then aborts the exports still
-// running, so that no goroutine outlives it for long. Stats (tracing.StatsReporter)
-// counts spans ended, exported, and dropped (failed exports, spans ended
-// after Shutdown, and spans the batch processor dropped, which the SDK does
-// not report: those are counted at each ForceFlush, as a lower bound while
-// spans keep ending, and exactly once Shutdown has drained the processor).
+// accepts connections and never answers, and then aborts the export still
+// running, so that no goroutine outlives it for long. Stats
+// (tracing.StatsReporter) counts, as it happens, spans ended, exported,
+// dropped by reason (queue full, export failed, too large, ended after
+// Shutdown, abandoned at Shutdown's deadline) and pending (queued or being
+// exported): Ended = Exported + Dropped + Pending at every moment, and
+// Pending is 0 once Shutdown has returned, drained or not. ExportStats
+// (tracing.ExportReporter) times the exports; WithMeterProvider publishes
+// both as OpenTelemetry metrics.
 // The queue holds DefaultMaxQueueSize spans unless OTEL_BSP_MAX_QUEUE_SIZE
 // or WithBatchOptions say otherwise: a program may end ten thousand spans
 // in a burst and shut down without losing one.

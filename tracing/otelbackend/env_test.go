@@ -285,8 +285,8 @@ func TestSamplerFromEnv(t *testing.T) {
 	}
 	h := http.Header{}
 	tr.Inject(ctx, tracing.HeaderCarrier(h))
-	if !strings.HasSuffix(h.Get("traceparent"), "-00") {
-		t.Errorf("traceparent %q, want the unsampled flag", h.Get("traceparent"))
+	if !strings.HasSuffix(h.Get("traceparent"), "-02") {
+		t.Errorf("traceparent %q, want the unsampled flag (and the random one: a new trace)", h.Get("traceparent"))
 	}
 	sp.End()
 	tracingtest.Flush(t, b)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"path"
-	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/exporters/autoexport"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
@@ -168,65 +167,24 @@ func otlpURL(proto Protocol, endpoint string, perSignal bool, oe otlpEnv, fromCo
 	return scheme + "://" + host + p
 }
 
-// stats counts spans for tracing.StatsReporter, from a span processor in
-// front of the batch processor and an exporter behind it.
-type stats struct {
-	// Ended: sampled spans handed to the batch processor; Exported:
-	// spans in exports that succeeded; dropped: DropExportFailed the
-	// spans in exports that failed, DropAfterShutdown those ended after
-	// Shutdown.
-	backendkit.Counters
-	// lost is a lower bound of the spans the batch processor dropped
-	// (queue full) without telling, settled after each ForceFlush; once
-	// the processor has drained (drained), ended-exported-failed is exact.
-	lost    atomic.Uint64
-	drained atomic.Bool
-}
+// Stats implements tracing.StatsReporter, from the backend's batching
+// processor, which counts every span as it happens: Ended the sampled
+// spans it took (with WithTracerProvider: the spans the facade ended,
+// which count as exported: the application's provider decides what
+// becomes of them), Exported the spans in exports that succeeded,
+// Dropped those lost (DroppedBy says why: queue full, export failed, too
+// large, ended after Shutdown, abandoned at Shutdown's deadline) and
+// Pending those queued or being exported.
+func (b *Backend) Stats() tracing.Stats { return b.stats.Stats() }
 
-// settle updates lost after a successful flush that began when ended
-// spans had ended: all of them have been exported, failed, or dropped.
-func (s *stats) settle(ended uint64) {
-	done := s.Exported() + s.Dropped(backendkit.DropExportFailed)
-	if ended <= done {
-		return
-	}
-	for {
-		old := s.lost.Load()
-		if ended-done <= old || s.lost.CompareAndSwap(old, ended-done) {
-			return
-		}
-	}
-}
+// ExportStats implements tracing.ExportReporter: the export requests of
+// the batching processor (one per batch, the exporter's retries
+// included) and how long they took.
+func (b *Backend) ExportStats() tracing.ExportStats { return b.stats.ExportStats() }
 
-// Stats implements tracing.StatsReporter. Ended counts sampled spans
-// handed to the exporter's batch processor (with WithTracerProvider: spans
-// the facade ended), Exported the spans in exports that succeeded, and
-// Dropped the spans in exports that failed, those ended after Shutdown,
-// and those the batch processor dropped because its queue was full: the
-// SDK does not report these, so they are counted at each ForceFlush (a
-// lower bound while spans keep ending) and exactly once Shutdown has
-// drained the processor.
-func (b *Backend) Stats() tracing.Stats {
-	s := &b.stats
-	drained := s.drained.Load()
-	ended, exported, failed := s.Ended(), s.Exported(), s.Dropped(backendkit.DropExportFailed)
-	// Spans neither exported nor failed are queued, being exported, or
-	// were dropped from the full queue: lost is a lower bound of the
-	// latter while the processor runs, and all of them once it has
-	// drained.
-	var unaccounted uint64
-	if ended > exported+failed {
-		unaccounted = ended - exported - failed
-	}
-	lost := min(s.lost.Load(), unaccounted)
-	if drained {
-		lost = unaccounted
-	}
-	return tracing.Stats{Ended: ended, Exported: exported, Dropped: failed + lost + s.Dropped(backendkit.DropAfterShutdown)}
-}
-
-// noteEnd counts a span about to end outside the counting processor: with
-// the application's provider, or after Shutdown.
+// noteEnd counts a facade span about to end outside the batching
+// processor: with the application's provider (delivered to it), or after
+// Shutdown (dropped).
 func (b *Backend) noteEnd(os trace.Span) {
 	if !os.IsRecording() || !os.SpanContext().IsSampled() {
 		return
@@ -235,49 +193,6 @@ func (b *Backend) noteEnd(os trace.Span) {
 		b.stats.AddDropped(backendkit.DropAfterShutdown, 1)
 	} else {
 		b.stats.AddEnded(1)
+		b.stats.AddExported(1)
 	}
-}
-
-// countingProcessor counts the spans it hands to the batch processor.
-type countingProcessor struct {
-	sdktrace.SpanProcessor
-	st *stats
-}
-
-func (p *countingProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
-	if s.SpanContext().IsSampled() {
-		p.st.AddEnded(1)
-	}
-	p.SpanProcessor.OnEnd(s)
-}
-
-// countingExporter counts export outcomes, and aborts exports when the
-// backend's Shutdown has returned (stop is done): the batch processor
-// keeps exporting in the background after its Shutdown gave up at the
-// caller's deadline, with a context of its own, for up to its export
-// timeout per batch, against a collector that never answers.
-type countingExporter struct {
-	next sdktrace.SpanExporter
-	st   *stats
-	stop context.Context
-}
-
-func (e *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	ctx, cancel := context.WithCancel(ctx)
-	unhook := context.AfterFunc(e.stop, cancel)
-	err := e.next.ExportSpans(ctx, spans)
-	unhook()
-	cancel()
-	if err != nil {
-		e.st.AddDropped(backendkit.DropExportFailed, uint64(len(spans)))
-	} else {
-		e.st.AddExported(uint64(len(spans)))
-	}
-	return err
-}
-
-func (e *countingExporter) Shutdown(ctx context.Context) error {
-	err := e.next.Shutdown(ctx)
-	e.st.drained.Store(true)
-	return err
 }

@@ -36,6 +36,13 @@ func (t *interopTracer) Start(ctx context.Context, name string, opts ...trace.Sp
 		ctx = context.Background()
 	}
 	pctx := otelContext(ctx)
-	octx, os := t.t.Start(pctx, name, opts...)
+	sctx := pctx
+	if !trace.SpanContextFromContext(pctx).IsValid() {
+		// A new trace: with the random flag (see rootParent). A span
+		// started WithNewRoot under a parent gets none: the SDK then
+		// ignores the context's span.
+		sctx = rootParent(pctx, nil)
+	}
+	octx, os := t.t.Start(sctx, name, opts...)
 	return t.b.newSpan(pctx, octx, os), os
 }

@@ -50,15 +50,6 @@ func spanLimits(code *sdktrace.SpanLimits) sdktrace.SpanLimits {
 	return l
 }
 
-// batchOptions puts the backend's default queue size before code's
-// options, unless OTEL_BSP_MAX_QUEUE_SIZE sets it.
-func batchOptions(code []sdktrace.BatchSpanProcessorOption) []sdktrace.BatchSpanProcessorOption {
-	if backendkit.Getenv("OTEL_BSP_MAX_QUEUE_SIZE") != "" {
-		return code
-	}
-	return append([]sdktrace.BatchSpanProcessorOption{sdktrace.WithMaxQueueSize(DefaultMaxQueueSize)}, code...)
-}
-
 // truncateKVs cuts the string values of kvs to n characters in place (no
 // limit if n < 0): the SDK truncates span attributes, not those of events.
 func truncateKVs(kvs []attribute.KeyValue, n int) {

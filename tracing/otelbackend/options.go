@@ -2,6 +2,7 @@ package otelbackend
 
 import (
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -34,6 +35,8 @@ type config struct {
 	protocol   Protocol
 	headers    map[string]string
 	noGlobal   bool
+
+	meterProvider metric.MeterProvider
 
 	service, environment, version string
 }
@@ -90,9 +93,11 @@ func WithSpanLimits(l sdktrace.SpanLimits) Option {
 	return func(c *config) { c.limits = &l }
 }
 
-// WithBatchOptions configures the batch span processor; the options are
-// applied after the OTEL_BSP_* variables and the backend's default queue
-// size (DefaultMaxQueueSize, when OTEL_BSP_MAX_QUEUE_SIZE is unset).
+// WithBatchOptions configures the backend's batching span processor with
+// the SDK's options (queue size, batch size, schedule delay, export
+// timeout; WithBlocking is ignored: End never waits); they are applied
+// after the OTEL_BSP_* variables and the backend's default queue size
+// (DefaultMaxQueueSize, when OTEL_BSP_MAX_QUEUE_SIZE is unset).
 func WithBatchOptions(opts ...sdktrace.BatchSpanProcessorOption) Option {
 	return func(c *config) { c.batch = append(c.batch, opts...) }
 }

@@ -35,17 +35,19 @@ type Backend struct {
 	summary tracing.Summary
 
 	closed   atomic.Bool
-	stats    stats
-	stop     context.CancelFunc // aborts exports still running after Shutdown
-	valueLen int                // the attribute value length limit (-1: none), for what the SDK does not truncate
+	stats    backendkit.Counters
+	bsp      *batcher // the batching processor, when the backend built the provider with an exporter
+	meter    *selfMetrics
+	valueLen int // the attribute value length limit (-1: none), for what the SDK does not truncate
 }
 
 var (
-	_ tracing.Backend       = (*Backend)(nil)
-	_ tracing.Propagator    = (*Backend)(nil)
-	_ tracing.Flusher       = (*Backend)(nil)
-	_ tracing.Summarizer    = (*Backend)(nil)
-	_ tracing.StatsReporter = (*Backend)(nil)
+	_ tracing.Backend        = (*Backend)(nil)
+	_ tracing.Propagator     = (*Backend)(nil)
+	_ tracing.Flusher        = (*Backend)(nil)
+	_ tracing.Summarizer     = (*Backend)(nil)
+	_ tracing.StatsReporter  = (*Backend)(nil)
+	_ tracing.ExportReporter = (*Backend)(nil)
 )
 
 func init() {
@@ -80,6 +82,12 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 	}
 	b.interop = &interopProvider{b: b}
 	b.tracer = b.tp.Tracer(ScopeName)
+	if c.meterProvider != nil {
+		if b.meter, err = newSelfMetrics(b, c.meterProvider); err != nil {
+			_ = b.Shutdown(context.Background())
+			return nil, err
+		}
+	}
 	if !c.noGlobal {
 		otel.SetTracerProvider(b.interop)
 		otel.SetTextMapPropagator(b.prop)
@@ -173,12 +181,10 @@ func build(ctx context.Context, s tracing.Settings, c *config) (*Backend, error)
 	b.valueLen = limits.AttributeValueLengthLimit
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler),
 		sdktrace.WithRawSpanLimits(limits)}
-	stopCtx, stop := context.WithCancel(context.Background())
-	b.stop = stop
 	if exp != nil {
-		ce := &countingExporter{next: exp, st: &b.stats, stop: stopCtx}
-		bsp := sdktrace.NewBatchSpanProcessor(ce, batchOptions(c.batch)...)
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(&countingProcessor{SpanProcessor: bsp, st: &b.stats}))
+		b.bsp = newBatcher(exp, batchSettings(c.batch), &b.stats)
+		b.stats.WarnDrops(backendkit.NewWarnings("otel", nil), plan.destination)
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(b.bsp))
 	}
 	b.sdk = sdktrace.NewTracerProvider(tpOpts...)
 	b.tp, b.owned = b.sdk, true
@@ -247,14 +253,17 @@ func (b *Backend) Shutdown(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	if !b.closed.CompareAndSwap(false, true) {
+		// Later calls wait for the first to be over: the exports it
+		// abandoned at its deadline to end, and the exporter to close.
+		if b.bsp != nil {
+			return b.bsp.wait(ctx)
+		}
 		return nil
 	}
 	if !b.owned {
 		return b.flushProvider(ctx)
 	}
-	err := b.sdk.Shutdown(ctx)
-	b.stop()
-	return err
+	return b.sdk.Shutdown(ctx)
 }
 
 // ForceFlush implements tracing.Flusher: it exports the spans that have
@@ -266,14 +275,7 @@ func (b *Backend) ForceFlush(ctx context.Context) error {
 	if !b.owned {
 		return b.flushProvider(ctx)
 	}
-	ended := b.stats.Ended()
-	err := b.sdk.ForceFlush(ctx)
-	// After Shutdown began the SDK's ForceFlush returns at once, with
-	// spans still being exported: it then proves nothing.
-	if err == nil && !b.closed.Load() {
-		b.stats.settle(ended)
-	}
-	return err
+	return b.sdk.ForceFlush(ctx)
 }
 
 func (b *Backend) flushProvider(ctx context.Context) error {

@@ -81,6 +81,7 @@ func rig(proto otelbackend.Protocol) tracingtest.Rig {
 		// The OTLP exporters retry 429, 502, 503, 504 and gRPC's
 		// Unavailable (a refused connection) with a backoff.
 		Retries: true,
+		Queue:   otelbackend.DefaultMaxQueueSize, InFlight: sdktrace.DefaultMaxExportBatchSize,
 		ValueLimits: tracingtest.ValueLimits{Attr: otelbackend.DefaultAttributeValueLengthLimit,
 			Event: otelbackend.DefaultAttributeValueLengthLimit},
 	}

@@ -3,6 +3,7 @@ package otelbackend
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/contrib/propagators/jaeger"
@@ -56,6 +57,7 @@ func (p *propagator) Inject(ctx context.Context, c propagation.TextMapCarrier) {
 		ctx = baggage.ContextWithBaggage(ctx, mergeIntoOTel(baggage.FromContext(ctx), fb))
 	}
 	p.inject.Inject(ctx, c)
+	fixTracestate(ctx, c)
 }
 
 // Extract reads c. The extracted baggage is put in both APIs' baggage, and
@@ -64,12 +66,21 @@ func (p *propagator) Inject(ctx context.Context, c propagation.TextMapCarrier) {
 // propagators as the facade reads them (see w3cCarrier).
 func (p *propagator) Extract(ctx context.Context, c propagation.TextMapCarrier) context.Context {
 	before := trace.SpanContextFromContext(ctx)
-	out := p.extract.Extract(ctx, normalizeW3C(c))
+	nc, w3c, full := normalizeW3C(c)
+	out := p.extract.Extract(ctx, nc)
 	if ob := baggage.FromContext(out); ob.Len() > 0 {
 		out = tracing.ContextWithBaggage(out, mergeIntoFacade(tracing.BaggageFromContext(out), ob))
 	}
 	if osc := trace.SpanContextFromContext(out); osc.IsValid() && !osc.Equal(before) {
-		out = &remoteSpan{Context: out, sc: fromOTel(osc)}
+		rs := &remoteSpan{Context: out, sc: fromOTel(osc)}
+		// OpenTelemetry was shown the part of the tracestate it can hold;
+		// the facade keeps the whole of it when the span context is the
+		// traceparent's.
+		if full != "" && osc.TraceID() == trace.TraceID(w3c.TraceID()) && osc.SpanID() == trace.SpanID(w3c.SpanID()) &&
+			slices.Contains(p.extract.Fields(), tracing.HeaderTraceparent) {
+			rs.sc, rs.ts = rs.sc.WithTraceState(full), full
+		}
+		out = rs
 	}
 	return out
 }
@@ -91,10 +102,12 @@ func (p *propagator) Extract(ctx context.Context, c propagation.TextMapCarrier) 
 //     only, and each time is reported to the global error handler.
 //
 // So the carrier answers with the canonical traceparent (version 00, known
-// flags, nothing when there is none valid), the normalized joined
-// tracestate (nothing when invalid, see tracing.NormalizeTracestate) and
-// the baggage as the facade parses and re-encodes it (whole members within
-// 64 members and 8192 bytes).
+// flags, nothing when there is none valid), the joined tracestate as the
+// facade reads it (tracing.ParseTraceState; nothing when invalid), less
+// the members OpenTelemetry's TraceState cannot hold (Level 2 keys, see
+// heldTraceState: the facade carries those itself), and the baggage as
+// the facade parses and re-encodes it (whole members within 64 members and
+// 8192 bytes).
 //
 // It also shows OpenTelemetry's jaeger propagator uber-trace-id as
 // jaeger-client-go, the reference implementation of the format, reads it:
@@ -137,8 +150,10 @@ func (w *w3cCarrier) Values(key string) []string {
 }
 
 // normalizeW3C returns c, or c wrapped in a w3cCarrier when OpenTelemetry
-// would read its W3C headers differently from the facade.
-func normalizeW3C(c propagation.TextMapCarrier) propagation.TextMapCarrier {
+// would read its W3C headers differently from the facade. When the
+// tracestate has members OpenTelemetry cannot hold, it also returns the
+// trace context the facade reads and the whole tracestate (else "").
+func normalizeW3C(c propagation.TextMapCarrier) (_ propagation.TextMapCarrier, w3c tracing.SpanContext, full string) {
 	tps := tracing.CarrierValues(c, tracing.HeaderTraceparent)
 	tss := tracing.CarrierValues(c, tracing.HeaderTracestate)
 	bags := tracing.CarrierValues(c, tracing.HeaderBaggage)
@@ -147,13 +162,13 @@ func normalizeW3C(c propagation.TextMapCarrier) propagation.TextMapCarrier {
 		uberOK = uber == strings.ToLower(uber) && !strings.Contains(uber, "%")
 	}
 	if len(tps) == 0 && len(bags) == 0 && uberOK {
-		return c // tracestate is not read without traceparent
+		return c, tracing.SpanContext{}, "" // tracestate is not read without traceparent
 	}
 	tpOK := len(tps) == 0 || len(tps) == 1 && canonicalTraceparent(tps[0])
-	tsOK := len(tss) == 0 || len(tss) == 1 && (len(tps) == 0 || tracing.NormalizeTracestate(tss[0]) == tss[0])
+	tsOK := len(tss) == 0 || len(tss) == 1 && (len(tps) == 0 || tracing.NormalizeTracestate(tss[0]) == tss[0] && otelHolds(tss[0]))
 	bagOK := len(bags) == 0 || len(bags) == 1 && len(bags[0]) <= tracing.MaxBaggageBytes && tracing.FormatBaggage(tracing.ParseBaggage(bags[0])) == bags[0]
 	if tpOK && tsOK && bagOK && uberOK {
-		return c
+		return c, tracing.SpanContext{}, ""
 	}
 	w := &w3cCarrier{TextMapCarrier: c}
 	if !uberOK {
@@ -166,11 +181,15 @@ func normalizeW3C(c propagation.TextMapCarrier) propagation.TextMapCarrier {
 	if sc, ok := tracing.ExtractTraceContext(c); ok {
 		w.traceparent = sc.WithTraceFlags(sc.TraceFlags() & (tracing.FlagsSampled | tracing.FlagsRandom)).Traceparent()
 		w.tracestate = sc.TraceState()
+		if full = fullTraceState(sc.TraceState()); full != "" {
+			held, _ := heldTraceState(full)
+			w.tracestate, w3c = held.String(), sc
+		}
 	}
 	if len(bags) > 0 {
 		w.baggage = tracing.FormatBaggage(tracing.ParseBaggage(strings.Join(bags, ",")))
 	}
-	return w
+	return w, w3c, full
 }
 
 // headerUber is jaeger's trace context header.

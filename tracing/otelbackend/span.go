@@ -22,6 +22,7 @@ type span struct {
 	context.Context // the parent context
 	otel            trace.Span
 	b               *Backend
+	ts              *string // the facade tracestate inherited, when OpenTelemetry's cannot hold it all (see tracestate.go); a pointer keeps the node in its 48-byte size class
 }
 
 func (s *span) Value(key any) any {
@@ -49,9 +50,19 @@ func (s *span) ContextValue(key any) (any, bool) {
 	return nil, false
 }
 
-func (s *span) SpanContext() tracing.SpanContext { return fromOTel(s.otel.SpanContext()) }
-func (s *span) IsRecording() bool                { return s.otel.IsRecording() }
-func (s *span) SetName(name string)              { s.otel.SetName(name) }
+func (s *span) SpanContext() tracing.SpanContext {
+	osc := s.otel.SpanContext()
+	if s.ts != nil {
+		return fromOTel(osc).WithTraceState(mergeTraceState(osc.TraceState(), *s.ts))
+	}
+	return fromOTel(osc)
+}
+
+func (s *span) IsRecording() bool { return s.otel.IsRecording() }
+
+// SetName sets the name, cut to the attribute value length limit as every
+// backend cuts names.
+func (s *span) SetName(name string) { s.otel.SetName(backendkit.TruncateString(name, s.b.valueLen)) }
 
 func (s *span) SetAttrs(attrs tracing.Attrs) {
 	n := attrs.Len()
@@ -125,8 +136,14 @@ func (s *span) SetStatus(code tracing.StatusCode, description string) {
 }
 
 func (s *span) End(t time.Time) {
-	if !s.b.owned || s.b.closed.Load() {
+	if !s.b.owned {
 		s.b.noteEnd(s.otel)
+	} else if s.b.closed.Load() {
+		// After Shutdown: counted as dropped here, and not ended, so that
+		// the batching processor (or the SDK, once shut down) never sees
+		// it: one count per span.
+		s.b.noteEnd(s.otel)
+		return
 	}
 	if t.IsZero() {
 		s.otel.End()
@@ -141,11 +158,21 @@ func (s *span) End(t time.Time) {
 // execution tracer runs, octx carries the SDK's runtime/trace task, and
 // when OpenTelemetry's context key is unknown, octx is how OpenTelemetry
 // finds the span: it is kept then.
+//
+// The node inherits the facade's tracestate of the nearest facade span in
+// parent, when OpenTelemetry's cannot hold it all (see tracestate.go).
 func (b *Backend) newSpan(parent, octx context.Context, os trace.Span) *span {
-	if rtrace.IsEnabled() || !otelKeyKnown {
-		parent = octx
+	s := &span{Context: parent, otel: os, b: b}
+	if sc := os.SpanContext(); sc.IsValid() {
+		if ts := inheritedTraceState(parent, sc.TraceID()); ts != "" {
+			s.ts = new(string) // only here: &ts would cost every span an allocation
+			*s.ts = ts
+		}
 	}
-	return &span{Context: parent, otel: os, b: b}
+	if rtrace.IsEnabled() || !otelKeyKnown {
+		s.Context = octx
+	}
+	return s
 }
 
 // Start implements tracing.Backend.
@@ -157,6 +184,19 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	if !cfg.NewRoot {
 		pctx = otelContext(ctx)
 	}
+	name = backendkit.TruncateString(name, b.valueLen)
+	// A span that starts a trace is started from a parent that gives it
+	// the random flag (see rootParent); the node to be serves as that
+	// parent when it can, so that this costs no allocation.
+	sctx := pctx
+	var node *span
+	if cfg.NewRoot || !trace.SpanContextFromContext(pctx).IsValid() {
+		if otelKeyKnown && !rtrace.IsEnabled() {
+			node = &span{Context: pctx, b: b}
+		}
+		sctx = rootParent(pctx, node)
+		cfg.NewRoot = false // sctx makes it one
+	}
 	var (
 		octx context.Context
 		os   trace.Span
@@ -164,9 +204,13 @@ func (b *Backend) Start(ctx context.Context, name string, cfg tracing.SpanConfig
 	if cfg.Attrs.Len() == 0 && cfg.Resource == "" && cfg.Service == "" && cfg.Type == "" &&
 		cfg.StartTime.IsZero() && len(cfg.Links) == 0 {
 		// Only kind and new root: their options are made once.
-		octx, os = b.tracer.Start(pctx, name, fixedOptions(cfg.Kind, cfg.NewRoot)...)
+		octx, os = b.tracer.Start(sctx, name, fixedOptions(cfg.Kind, cfg.NewRoot)...)
 	} else {
-		octx, os = b.startWithScratch(pctx, name, &cfg)
+		octx, os = b.startWithScratch(sctx, name, &cfg)
+	}
+	if node != nil {
+		node.otel = os
+		return node, tracing.NewSpan(node)
 	}
 	s := b.newSpan(pctx, octx, os)
 	return s, tracing.NewSpan(s)
@@ -182,7 +226,7 @@ func (b *Backend) startWithScratch(ctx context.Context, name string, cfg *tracin
 		sc.dirty = true
 	}
 	if len(cfg.Links) > 0 {
-		opts = append(opts, trace.WithLinks(otelLinks(cfg.Links)...))
+		opts = append(opts, trace.WithLinks(otelLinks(cfg.Links, b.valueLen)...))
 		sc.dirty = true
 	}
 	if cfg.Attrs.Len() > 0 || cfg.Resource != "" || cfg.Service != "" || cfg.Type != "" {
@@ -239,11 +283,15 @@ var (
 	}
 )
 
-func otelLinks(links []tracing.Link) []trace.Link {
+// otelLinks converts links, their string attribute values cut to valueLen
+// characters (the SDK cuts only span attributes).
+func otelLinks(links []tracing.Link, valueLen int) []trace.Link {
 	out := make([]trace.Link, 0, len(links))
 	for _, l := range links {
 		la := tracing.AttrsOf(l.Attrs...) // drops empty keys
-		out = append(out, trace.Link{SpanContext: toOTel(l.SpanContext), Attributes: convertAttrs(nil, &la)})
+		kvs := convertAttrs(nil, &la)
+		truncateKVs(kvs, valueLen)
+		out = append(out, trace.Link{SpanContext: toOTel(l.SpanContext), Attributes: kvs})
 	}
 	return out
 }

@@ -75,8 +75,9 @@ func TestStatsExported(t *testing.T) {
 	}
 }
 
-// TestStatsQueueFull: spans the batch processor drops from its full queue,
-// which the SDK does not report, are counted at the next ForceFlush.
+// TestStatsQueueFull: spans the batching processor drops from its full
+// queue are counted as they are dropped, while the first export is still
+// held.
 func TestStatsQueueFull(t *testing.T) {
 	tracingtest.IsolateEnv(t, nil)
 	gate := newGate(false)
@@ -96,12 +97,16 @@ func TestStatsQueueFull(t *testing.T) {
 	for range 10 {
 		end() // two fit in the queue; eight are dropped
 	}
+	live := tracing.Stats{Ended: 11, Dropped: 8, Pending: 3, DroppedBy: tracing.DropCounts{QueueFull: 8}}
+	if s := b.Stats(); s != live {
+		t.Errorf("stats while the export is held: %+v, want %+v", s, live)
+	}
 	close(gate.release)
 	tracingtest.Flush(t, b)
 	if gate.got() != 3 {
 		t.Fatalf("exporter got %d spans, want 3", gate.got())
 	}
-	if s := b.Stats(); s != (tracing.Stats{Ended: 11, Exported: 3, Dropped: 8}) {
+	if s := b.Stats(); s != (tracing.Stats{Ended: 11, Exported: 3, Dropped: 8, DroppedBy: tracing.DropCounts{QueueFull: 8}}) {
 		t.Errorf("stats %+v, want 11 ended, 3 exported, 8 dropped", s)
 	}
 }
@@ -124,8 +129,9 @@ func TestStatsFailedAndLate(t *testing.T) {
 	_, straddle := tr.Start(context.Background(), "straddling")
 	tracingtest.Shutdown(t, b)
 	straddle.End()
-	if s := b.Stats(); s != (tracing.Stats{Ended: 4, Exported: 0, Dropped: 5}) {
-		t.Errorf("stats %+v, want 4 ended, 5 dropped (4 failed, 1 late)", s)
+	want := tracing.Stats{Ended: 5, Exported: 0, Dropped: 5, DroppedBy: tracing.DropCounts{ExportFailed: 4, AfterShutdown: 1}}
+	if s := b.Stats(); s != want {
+		t.Errorf("stats %+v, want 5 ended, 5 dropped (4 failed, 1 late)", s)
 	}
 	if err := b.Shutdown(context.Background()); err != nil {
 		t.Errorf("second Shutdown: %v", err)

@@ -19,9 +19,12 @@
 // supplies a Harness whose Spans hook decodes what the backend really sent.
 //
 // Backends that export to a collector or agent also pass RunFaults (down,
-// black hole, never answers, 500, 503, 429, slow: Start/End never wait,
-// Shutdown is bounded by its deadline, every span is accounted for in
-// Stats), RunLimits (value, attribute and event limits, their defaults, the
+// black hole, never answers, 500, 503, 429, slow, an answer trickling one
+// byte a second, a connection closed mid-answer, a collector restarted
+// mid-stream, and a 50,000-span burst against a black hole: Start/End
+// never wait, Shutdown is bounded by its deadline, every span is
+// accounted for in Stats the moment Shutdown returns, drops are counted
+// as they happen within the queue, memory stays bounded), RunLimits (value, attribute and event limits, their defaults, the
 // OTEL_* limit variables and the backend's options, on what was sent) and
 // RunLossless (10,000 spans ended in a burst all arrive; a queue that
 // overflows counts every loss); RunAll runs them with Run. For these a
@@ -30,5 +33,7 @@
 // Fault, a queue size, limits, and how it legitimately differs. The fake
 // receivers share Fault and FaultGate (how they misbehave), Changes (how
 // tests wait for what they received) and, for the collector that is down
-// or never answers, RefusedURL and Blackhole.
+// or never answers, RefusedURL and Blackhole; a Proxy in front of one
+// misbehaves on the network (trickles, cuts, restarts) whatever the
+// protocol.
 package tracingtest

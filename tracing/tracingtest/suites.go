@@ -52,6 +52,13 @@ type Rig struct {
 	// spans and applies Setup.QueueSize.
 	TraceQueue int
 
+	// Queue is the size of the backend's span queue by default, and
+	// InFlight how many spans the export under way may hold besides
+	// (a batch): Faults/hang-burst checks that no more are pending while
+	// the collector hangs, the rest counted as dropped as they are lost.
+	// 0 (a vendor's queue that cannot be observed) skips that check.
+	Queue, InFlight int
+
 	// ValueLimits are the backend's default value lengths, which RunLimits
 	// checks a 10 MB value is cut to.
 	ValueLimits ValueLimits
@@ -86,6 +93,9 @@ type Setup struct {
 	// receiver: it accepts connections and never answers. Endpoint
 	// applies it.
 	Blackhole *Blackhole
+	// Proxy, if not nil, stands between the backend and the receiver
+	// (trickling, cutting answers, restarting). Endpoint applies it.
+	Proxy *Proxy
 	// Fault is how the receiver answers exports (SetFault).
 	Fault Fault
 	// Context bounds what the backend does while it is created (a
@@ -114,6 +124,9 @@ func (s Setup) Endpoint(t testing.TB, receiver string) string {
 		base = RefusedURL(t)
 	case s.Blackhole != nil:
 		base = s.Blackhole.URL
+	case s.Proxy != nil:
+		s.Proxy.point(t, receiver)
+		base = s.Proxy.URL()
 	default:
 		return receiver
 	}
@@ -256,8 +269,9 @@ func received(t *testing.T, h Harness, tr *tracing.Tracer) []SpanData {
 func accounted(t *testing.T, tr *tracing.Tracer, got []SpanData, n int) tracing.Stats {
 	t.Helper()
 	st := tr.Stats()
-	if kept := distinct(t, got); st.Ended != uint64(n) || st.Exported != uint64(kept) || st.Exported+st.Dropped != uint64(n) {
-		t.Errorf("stats %+v with %d spans received: want %d ended, the received exported, the rest dropped", st, kept, n)
+	if kept := distinct(t, got); st.Ended != uint64(n) || st.Exported != uint64(kept) || st.Exported+st.Dropped != uint64(n) ||
+		st.Pending != 0 || st.Dropped != st.DroppedBy.Total() {
+		t.Errorf("stats %+v with %d spans received: want %d ended, the received exported, the rest dropped (by reason), none pending", st, kept, n)
 	}
 	return st
 }
@@ -292,6 +306,11 @@ type faultCase struct {
 	// delivers: released once the burst is over, the receiver accepts
 	// everything.
 	delivers bool
+	// proxy, if not ProxyPass, puts a Proxy in this mode between the
+	// backend and the receiver: the receiver may then keep spans whose
+	// export the backend saw fail (an answer trickling past Shutdown's
+	// deadline, or cut), and keep some twice (the backend retried).
+	proxy ProxyMode
 }
 
 var faultCases = []faultCase{
@@ -304,14 +323,18 @@ var faultCases = []faultCase{
 	{name: "slow", holds: true, delivers: true, fault: func(hold <-chan struct{}) Fault {
 		return Fault{Hold: hold, Delay: 20 * time.Millisecond}
 	}},
+	{name: "trickle", holds: true, proxy: ProxyTrickle},
+	{name: "cut-mid-response", proxy: ProxyCut},
 }
 
 // RunFaults runs a burst of spans against receivers that misbehave, each
 // case a subtest: down (nothing listens), blackhole (connections accepted,
 // never answered), never-answers (the request is read, never answered),
-// 500, 503, 429 (with Retry-After), and slow (holds the first export until
-// the burst is over, then answers every export 20 ms late). With the
-// backend's defaults, in each:
+// 500, 503, 429 (with Retry-After), slow (holds the first export until
+// the burst is over, then answers every export 20 ms late), trickle (the
+// answer comes one byte a second, through a Proxy) and cut-mid-response
+// (the connection closes in the middle of the answer). With the backend's
+// defaults, in each:
 //
 //   - the first export reaches the receiver before the burst, and 1000
 //     Start/End complete while the receiver still holds it (ordering,
@@ -321,16 +344,23 @@ var faultCases = []faultCase{
 //     returns nil once the cancelled exports are over; against one that
 //     fails, Shutdown returns nil (or, if the backend retries, by its
 //     deadline);
-//   - Stats accounts for every span: Ended = Exported + Dropped, and
-//     Exported is what the receiver kept, nothing unless it recovered;
+//   - Stats accounts for every span the moment Shutdown returns (drained
+//     or not): Ended = Exported + Dropped, none pending, and Stats no
+//     longer changes; Exported is what the receiver kept, nothing unless
+//     it recovered (through the proxy: at most what it kept);
 //   - the slow receiver gets every span, once, and Stats says so;
 //   - nothing leaks (the caller's TestMain runs goleak).
+//
+// Then restart (the collector restarts in the middle of a stream of
+// exports: see faultRestart) and hang-burst (50,000 spans against a black
+// hole: see faultHangBurst).
 func RunFaults(t *testing.T, rig Rig) {
 	t.Helper()
-	tests := make([]rigTest, 0, len(faultCases))
+	tests := make([]rigTest, 0, len(faultCases)+2)
 	for _, fc := range faultCases {
 		tests = append(tests, rigTest{fc.name, func(t *testing.T, rig Rig) { runFault(t, rig, fc) }})
 	}
+	tests = append(tests, rigTest{"restart", faultRestart}, rigTest{"hang-burst", faultHangBurst})
 	runRigTests(t, rig, "Faults", tests)
 }
 
@@ -350,7 +380,17 @@ func runFault(t *testing.T, rig Rig, fc faultCase) {
 	if fc.fault != nil {
 		s.Fault = fc.fault(hold)
 	}
+	// Through a proxy, the receiver holds the first export until the
+	// proxy is set to misbehave, so that its answer is the first to
+	// trickle or be cut (the connection's setup passed unharmed).
+	arm := make(chan struct{})
+	armOnce := sync.OnceFunc(func() { close(arm) })
+	if fc.proxy != ProxyPass {
+		s.Proxy = StartProxy(t, ProxyPass)
+		s.Fault = Fault{Hold: arm}
+	}
 	h := rig.start(t, s)
+	t.Cleanup(armOnce)
 	t.Cleanup(release) // before the backend's shutdown
 	tr := tracing.New(h.Backend)
 
@@ -371,6 +411,10 @@ func runFault(t *testing.T, rig Rig, fc faultCase) {
 		if !h.WaitAttempts(1, 30*time.Second) {
 			t.Fatal("the backend's first export never reached the receiver")
 		}
+	}
+	if s.Proxy != nil {
+		s.Proxy.SetMode(fc.proxy)
+		armOnce()
 	}
 
 	done := make(chan struct{})
@@ -418,6 +462,13 @@ func runFault(t *testing.T, rig Rig, fc faultCase) {
 	case err != nil:
 		t.Errorf("Shutdown: %v, want nil (the backend does not retry)", err)
 	}
+	// Every span is accounted for the moment Shutdown returns, whether
+	// it drained or gave up at its deadline (what it abandoned counts as
+	// dropped).
+	if s := tr.Stats(); s.Ended != n || s.Exported+s.Dropped != n || s.Pending != 0 {
+		t.Errorf("stats %+v as Shutdown returned: want %d ended = exported + dropped, none pending", s, n)
+	}
+	atShutdown := tr.Stats()
 	<-flushed
 	// The exports still running were cancelled at the deadline; the
 	// backend finishes closing soon after, and a second Shutdown of the
@@ -425,12 +476,24 @@ func runFault(t *testing.T, rig Rig, fc faultCase) {
 	if err := ShutdownWithin(t, h.Backend.Shutdown, 30*time.Second); err != nil {
 		t.Errorf("second Shutdown of the backend: %v", err)
 	}
-	WaitFor(t, "every span to be accounted for", func() bool {
-		s := tr.Stats()
-		return s.Ended == n && s.Exported+s.Dropped == n
-	})
+	if s := tr.Stats(); s != atShutdown {
+		t.Errorf("stats changed once Shutdown had returned: %+v, then %+v (an abandoned export counted twice?)", atShutdown, s)
+	}
 	if rig.Unacknowledged {
 		return // datagrams sent count as exported: nothing says they arrived
+	}
+	if fc.proxy != ProxyPass {
+		// The receiver got requests whose answers never arrived whole: it
+		// may keep more than was exported, but keeps all that was.
+		got := h.Spans(t, int(atShutdown.Exported))
+		ids := map[tracing.SpanID]bool{}
+		for _, d := range got {
+			ids[d.SpanID] = true
+		}
+		if atShutdown.Exported > uint64(len(ids)) || atShutdown.Dropped != atShutdown.DroppedBy.Total() {
+			t.Errorf("stats %+v with %d distinct spans received: exported more than arrived", atShutdown, len(ids))
+		}
+		return
 	}
 	if st := accounted(t, tr, received(t, h, tr), n); st.Exported != 0 {
 		t.Errorf("stats %+v: spans counted as exported to a receiver that kept none", st)
@@ -452,6 +515,11 @@ var bigValue = sync.OnceValue(func() string { return strings.Repeat("0123456789"
 //     backend's options win over them;
 //   - AttributeCountKeepsUpdates: the attribute count limit bounds
 //     distinct keys, not the updates of a key set again;
+//   - NamesAndLinks: a span's name (given at start or by SetName) is cut
+//     like an attribute value (Rig.ValueLimits.Attr), a link's attribute
+//     values like an event's (Rig.ValueLimits.Event), and both by the
+//     value length set through the backend's options too; a link keeps
+//     at most 128 attributes;
 //   - BigValue: with the default limit a 10 MB value does not make the
 //     receiver refuse the export (Rig.PayloadLimit), and without a limit
 //     what is lost is counted;
@@ -462,6 +530,7 @@ func RunLimits(t *testing.T, rig Rig) {
 		{"Defaults", limitsDefaults},
 		{"Settings", limitsSettings},
 		{"AttributeCountKeepsUpdates", limitsCountKeepsUpdates},
+		{"NamesAndLinks", limitsNamesAndLinks},
 		{"BigValue", limitsBigValue},
 		{"BadVariable", limitsBadVariable},
 	})
@@ -552,14 +621,14 @@ func limitsSettings(t *testing.T, rig Rig) {
 			h := rig.start(t, Setup{Env: tc.env, Limits: tc.opts})
 			tr := tracing.New(h.Backend)
 			const v = "abcdefghijklmnopqrst"
-			_, sp := tr.Start(context.Background(), "limited")
+			_, sp := tr.Start(context.Background(), "lim") // a name within every limit below
 			for i := range 10 {
 				sp.SetAttrs(tracing.String(fmt.Sprintf("k%d", i), v))
 				sp.AddEvent("e", tracing.String("f", v), tracing.StringSlice("fs", []string{"ok", v}))
 			}
 			sp.End()
 			shutdown(t, tr)
-			d := One(t, h.Spans(t, 1), "limited")
+			d := One(t, h.Spans(t, 1), "lim")
 			var kept []string
 			for i := range 10 {
 				k := fmt.Sprintf("k%d", i)
@@ -612,6 +681,70 @@ func limitsCountKeepsUpdates(t *testing.T, rig Rig) {
 	}
 	if kept+1 > 10 || kept == 0 {
 		t.Errorf("kept %d new keys besides done, want between 1 and 9", kept)
+	}
+}
+
+func limitsNamesAndLinks(t *testing.T, rig Rig) {
+	for _, tc := range []struct {
+		name        string
+		limits      *Limits
+		name0, link int // characters kept of a name, of a link attribute value
+	}{
+		{"defaults", nil, rig.ValueLimits.Attr, rig.ValueLimits.Event},
+		{"options", &Limits{ValueLen: 10}, 10, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := rig.start(t, Setup{Limits: tc.limits})
+			tr := tracing.New(h.Backend)
+			big := bigValue()
+			_, target := tr.Start(context.Background(), "target")
+			target.End()
+			_, named := tr.Start(context.Background(), big, tracing.WithAttrs(tracing.String("case", "named")))
+			named.End()
+			_, renamed := tr.Start(context.Background(), "short", tracing.WithAttrs(tracing.String("case", "renamed")))
+			renamed.SetName(big)
+			renamed.End()
+			attrs := []tracing.Attr{tracing.String("big", big), tracing.String("small", "v")}
+			for i := range 200 {
+				attrs = append(attrs, tracing.Int(fmt.Sprintf("k%03d", i), i))
+			}
+			_, linked := tr.Start(context.Background(), "linked",
+				tracing.WithLinks(tracing.Link{SpanContext: target.SpanContext(), Attrs: attrs}))
+			linked.End()
+			shutdown(t, tr)
+
+			got := h.Spans(t, 4)
+			byCase := func(c string) SpanData {
+				t.Helper()
+				for _, d := range got {
+					if d.AttrString("case") == c {
+						return d
+					}
+				}
+				t.Fatalf("no span with case=%s among %d", c, len(got))
+				return SpanData{}
+			}
+			for _, c := range []string{"named", "renamed"} {
+				if d := byCase(c); d.Name != big[:tc.name0] {
+					t.Errorf("%s span: a name of %d bytes sent, want the first %d characters", c, len(d.Name), tc.name0)
+				}
+			}
+			l := One(t, got, "linked")
+			if len(l.Links) != 1 || l.Links[0].SpanID != target.SpanContext().SpanID() {
+				t.Fatalf("links %+v, want the one to the target span", l.Links)
+			}
+			la := l.Links[0].Attrs
+			v, _ := attrOf(la, "big")
+			if s := v.String(); s != big[:tc.link] {
+				t.Errorf("link attribute: %d bytes sent, want the first %d characters", len(s), tc.link)
+			}
+			if v, _ := attrOf(la, "small"); v.String() != "v" {
+				t.Errorf("link attribute small = %q, want v", v)
+			}
+			if len(la) > 128 {
+				t.Errorf("a link given 202 attributes sent %d, want at most 128", len(la))
+			}
+		})
 	}
 }
 

@@ -1,9 +1,9 @@
 // Package notes is the notes service of the examples: a small REST API over
 // an in-memory SQLite database, which asks the calendar service for a date
-// when a note is created with add_date=y. It is instrumented with polytrace
-// only: tracechi for requests, tracesql for the database, tracehttp for the
-// calendar call, and custom spans, so it reports to whatever backend
-// TRACING_BACKEND selects.
+// when a note is created with add_date=y (over gRPC, or over HTTP). It is
+// instrumented with polytrace only: tracechi for requests, tracesql for the
+// database, tracegrpc (or tracehttp) for the calendar call, and custom
+// spans, so it reports to whatever backend TRACING_BACKEND selects.
 package notes
 
 import (

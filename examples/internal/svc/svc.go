@@ -101,3 +101,65 @@ func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, tracer 
 	}
 	return errors.Join(errs...)
 }
+
+// GRPCServer is what ServeWithGRPC needs of a *grpc.Server.
+type GRPCServer interface {
+	Serve(net.Listener) error
+	GracefulStop()
+	Stop()
+}
+
+// ServeWithGRPC is ServeListener serving gRPC on gln too: it logs one
+// "listening" line with both addresses (addr and grpc_addr), and its
+// graceful shutdown also lets the gRPC calls in flight finish (within the
+// same bound) before the tracer's spans are flushed.
+func ServeWithGRPC(ctx context.Context, ln net.Listener, h http.Handler, gln net.Listener, gs GRPCServer, tracer *tracing.Tracer, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	gerrc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	go func() { gerrc <- gs.Serve(gln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "grpc_addr", gln.Addr().String())
+
+	var errs []error
+	select {
+	case err := <-errc:
+		errs = append(errs, err)
+	case err := <-gerrc:
+		errs = append(errs, fmt.Errorf("gRPC: %w", err))
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	dctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	stopped := make(chan struct{})
+	go func() {
+		gs.GracefulStop()
+		close(stopped)
+	}()
+	if err := srv.Shutdown(dctx); err != nil {
+		errs = append(errs, fmt.Errorf("draining requests: %w", err))
+	}
+	select {
+	case <-stopped:
+	case <-dctx.Done():
+		gs.Stop()
+		<-stopped
+		errs = append(errs, errors.New("draining gRPC calls: timed out"))
+	}
+	if len(errs) == 0 {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	fctx, cancel2 := context.WithTimeout(context.Background(), flushTimeout)
+	defer cancel2()
+	if err := tracer.Shutdown(fctx); err != nil {
+		errs = append(errs, fmt.Errorf("flushing spans: %w", err))
+	}
+	return errors.Join(errs...)
+}

@@ -41,9 +41,10 @@ type Mapping struct {
 	// does (WithTraceIDResponseHeader); nil means the W3C hex form.
 	TraceID func(tracing.TraceID) string
 
-	// NoRandomFlag says the backend does not set the W3C Level 2 random
-	// flag on the traces it starts (a SHOULD: their ids are random, but
-	// the vendor SDKs of 2025 predate the flag).
+	// NoRandomFlag says the trace context the backend sends on cannot
+	// carry the W3C Level 2 random flag (B3). Every backend draws its
+	// trace ids at random and sets the flag on the traces it starts, as
+	// Level 2 says it should.
 	NoRandomFlag bool
 
 	// Inject names the trace context format the backend sends on: ""
@@ -174,7 +175,6 @@ var Datadog = Mapping{
 	ExportsUnsampled: true,
 	TraceID:          func(id tracing.TraceID) string { return id.LowDecimal() },
 	TracestateKey:    "dd",
-	NoRandomFlag:     true,
 }
 
 // Jaeger is the jaeger backend's mapping to OpenTracing's tags
@@ -193,9 +193,8 @@ var Jaeger = Mapping{
 		"server.address": rename("peer.hostname"),
 		"server.port":    rename("peer.port"),
 	},
-	NoRandomFlag: true,
 }
 
 // OTel is the OpenTelemetry backend's mapping: the facade's keys are
 // OpenTelemetry's, kept as they are.
-var OTel = Mapping{NoRandomFlag: true}
+var OTel = Mapping{}

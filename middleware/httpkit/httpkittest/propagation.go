@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +38,14 @@ type PropagationCase struct {
 	// specification: the outcome the backend's vendor SDK really has, and
 	// why. The case then checks that outcome instead of Want.
 	Deviations map[string]Deviation
+	// Calls is how many downstream requests the service makes for the
+	// request (0 means 1): each is checked against Want, and together
+	// they must share the trace and have distinct parent ids.
+	Calls int
+	// Suite names the test of the public W3C Trace Context test suite
+	// (w3c/trace-context test/test.py) that the case reproduces, as
+	// "Class.test_name", when it does.
+	Suite string
 }
 
 // Deviation is a backend's documented departure from a specification.
@@ -97,14 +106,17 @@ func StartHop(t testing.TB, a Adapter, e *Env, opts ...httpkit.Option) *Hop {
 		sc := tracing.SpanFromContext(r.Context()).SpanContext()
 		w.Header().Set("X-Test-Trace-Id", sc.TraceID().String())
 		w.Header().Set("X-Test-Span-Id", sc.SpanID().String())
-		req, _ := http.NewRequestWithContext(r.Context(), "GET", h.sink.URL+"/down", nil)
-		resp, err := client.Do(req)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
+		calls, _ := strconv.Atoi(r.URL.Query().Get("calls"))
+		for range max(calls, 1) {
+			req, _ := http.NewRequestWithContext(r.Context(), "GET", h.sink.URL+"/down", nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
 		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
 		_, _ = io.WriteString(w, "ok")
 	}
 	opts = append([]httpkit.Option{httpkit.WithTracer(e.Tracer)}, opts...)
@@ -119,18 +131,21 @@ func StartHop(t testing.TB, a Adapter, e *Env, opts ...httpkit.Option) *Hop {
 // with one downstream request.
 func (h *Hop) Send(t testing.TB, fields [][2]string) (*http.Response, http.Header) {
 	t.Helper()
-	resp, down, err := h.send(fields)
+	resp, down, err := h.send(fields, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp, down
+	return resp, down[0]
 }
 
-func (h *Hop) send(fields [][2]string) (*http.Response, http.Header, error) {
+// send sends a request whose handler makes calls downstream requests, and
+// returns the headers of those.
+func (h *Hop) send(fields [][2]string, calls int) (*http.Response, []http.Header, error) {
+	calls = max(calls, 1)
 	h.mu.Lock()
 	n := len(h.down)
 	h.mu.Unlock()
-	req, err := http.NewRequest("GET", h.Server.URL+"/hop", nil)
+	req, err := http.NewRequest("GET", h.Server.URL+"/hop?calls="+strconv.Itoa(calls), nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -148,10 +163,10 @@ func (h *Hop) send(fields [][2]string) (*http.Response, http.Header, error) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.down) != n+1 {
-		return nil, nil, fmt.Errorf("the service made %d downstream requests, want 1", len(h.down)-n)
+	if len(h.down) != n+calls {
+		return nil, nil, fmt.Errorf("the service made %d downstream requests, want %d", len(h.down)-n, calls)
 	}
-	return resp, h.down[n], nil
+	return resp, slices.Clone(h.down[n:]), nil
 }
 
 // RunPropagation sends every case to a Hop on each backend (one backend
@@ -163,7 +178,7 @@ func RunPropagation(t *testing.T, a Adapter, backends []Backend, cases []Propaga
 		type sent struct {
 			c    PropagationCase
 			resp *http.Response
-			down http.Header
+			down []http.Header
 			err  error
 		}
 		var all []sent
@@ -171,7 +186,7 @@ func RunPropagation(t *testing.T, a Adapter, backends []Backend, cases []Propaga
 			if len(c.Backends) > 0 && !slices.Contains(c.Backends, e.Name) {
 				continue
 			}
-			resp, down, err := hop.send(c.Header)
+			resp, down, err := hop.send(c.Header, c.Calls)
 			all = append(all, sent{c, resp, down, err})
 		}
 		var unsampled []tracing.SpanID
@@ -189,9 +204,22 @@ func RunPropagation(t *testing.T, a Adapter, backends []Backend, cases []Propaga
 					t.Logf("%s departs from the specification here: %s", e.Name, d.Why)
 					want = d.Want
 				}
-				srv, cl := checkHop(t, e, want, s.resp, s.down)
-				if want.Unsampled {
-					unsampled = append(unsampled, srv, cl)
+				var trace tracing.TraceID
+				var parents []tracing.SpanID
+				for i, down := range s.down {
+					srv, cl, tid := checkHop(t, e, want, s.resp, down)
+					if i == 0 {
+						trace = tid
+					} else if tid != trace {
+						t.Errorf("downstream request %d is in trace %s, the first in %s: want one trace", i+1, tid, trace)
+					}
+					if slices.Contains(parents, cl) {
+						t.Errorf("downstream request %d has the parent id %s of an earlier one: want a client span each", i+1, cl)
+					}
+					parents = append(parents, cl)
+					if want.Unsampled {
+						unsampled = append(unsampled, srv, cl)
+					}
 				}
 			})
 		}
@@ -206,9 +234,9 @@ func RunPropagation(t *testing.T, a Adapter, backends []Backend, cases []Propaga
 	})
 }
 
-// checkHop checks one request and returns the ids of its server and client
-// spans.
-func checkHop(t *testing.T, e *Env, want Want, resp *http.Response, down http.Header) (srvID, clID tracing.SpanID) {
+// checkHop checks one downstream request of a request and returns the ids
+// of the server and client spans, and the downstream trace id.
+func checkHop(t *testing.T, e *Env, want Want, resp *http.Response, down http.Header) (srvID, clID tracing.SpanID, trace tracing.TraceID) {
 	t.Helper()
 	srvID, _ = tracing.SpanIDFromHex(resp.Header.Get("X-Test-Span-Id"))
 	// What the service sends downstream: one valid version 00
@@ -230,9 +258,10 @@ func checkHop(t *testing.T, e *Env, want Want, resp *http.Response, down http.He
 		t.Errorf("downstream trace context %q: sampled %v, want %v", raw, dp.IsSampled(), !want.Unsampled)
 	}
 	clID = dp.SpanID()
-	// The random flag: as the caller sent it when the trace goes on
-	// (Level 2, 3.2.2.5.2); on a new trace, set if the backend draws its
-	// trace ids at random and says so.
+	// The random flag: as the caller sent it, set or not, when the trace
+	// goes on (Level 2, 3.2.2.5.2); on a new trace, set (every backend
+	// draws its trace ids at random), unless the format sent on cannot
+	// carry it (B3).
 	wantRandom := want.Random
 	if !want.Trace.IsValid() {
 		wantRandom = !e.Map.NoRandomFlag
@@ -267,7 +296,7 @@ func checkHop(t *testing.T, e *Env, want Want, resp *http.Response, down http.He
 	if want.Check != nil {
 		want.Check(t, e, down, srv)
 	}
-	return srvID, clID
+	return srvID, clID, dp.TraceID()
 }
 
 // downstreamContext reads the trace context the service sent downstream

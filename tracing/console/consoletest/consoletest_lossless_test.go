@@ -35,7 +35,7 @@ func TestLossless10k(t *testing.T) {
 	if len(seen) != n {
 		t.Errorf("%d of %d spans written", len(seen), n)
 	}
-	if st := tr.Stats(); st != (tracing.Stats{Ended: n}) {
-		t.Errorf("stats %+v, want %d ended, none dropped", st, n)
+	if st := tr.Stats(); st != (tracing.Stats{Ended: n, Exported: n}) {
+		t.Errorf("stats %+v, want %d ended and written, none dropped", st, n)
 	}
 }

@@ -166,7 +166,7 @@ func DecodeEmitBatch(pkt []byte) (*j.Batch, error) {
 	if _, err := buf.Write(pkt); err != nil {
 		return nil, err
 	}
-	p := thrift.NewTCompactProtocolFactory().GetProtocol(buf)
+	p := thrift.NewTCompactProtocolConf(buf, &thrift.TConfiguration{})
 	name, typ, _, err := p.ReadMessageBegin(ctx)
 	if err != nil {
 		return nil, err
@@ -270,7 +270,7 @@ func DecodeBinaryBatch(body []byte) (*j.Batch, error) {
 		return nil, err
 	}
 	b := j.NewBatch()
-	if err := b.Read(context.Background(), thrift.NewTBinaryProtocolTransport(buf)); err != nil {
+	if err := b.Read(context.Background(), thrift.NewTBinaryProtocolConf(buf, &thrift.TConfiguration{})); err != nil {
 		return nil, err
 	}
 	return b, nil

@@ -9,7 +9,9 @@
 //
 // -backend (or TRACING_BACKEND) sends the spans to any backend instead,
 // configured by its vendor's variables; -router picks calendar's router
-// (echo, gin, http).
+// (echo, gin, http). The trees fit the terminal (COLUMNS, else 100
+// columns): each span shows its outcome and its most telling attributes;
+// -v shows every attribute.
 package main
 
 import (
@@ -24,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/polytrace/polytrace/examples/internal/calendar"
 	"github.com/polytrace/polytrace/examples/internal/notes"
@@ -36,7 +39,11 @@ func main() {
 	backend := flag.String("backend", os.Getenv(tracing.EnvBackend), "tracing backend (default console): "+strings.Join(tracing.Backends(), ", "))
 	router := flag.String("router", "echo", "calendar's router: echo, gin or http")
 	delay := flag.Duration("helper-delay", 20*time.Millisecond, "duration of the notes helper's long-running process")
+	verbose := flag.Bool("v", false, "show every attribute of every span (also: POLYTRACE_CONSOLE_VERBOSE=1)")
 	flag.Parse()
+	if *verbose {
+		os.Setenv(console.EnvVerbose, "1")
+	}
 	if err := run(os.Stdout, *backend, *router, *delay); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
@@ -69,11 +76,11 @@ func run(out io.Writer, backend, router string, delay time.Duration) error {
 	}
 	trees := &treeWriter{w: out, wrote: make(chan struct{}, 64)}
 	tracer, err := tracing.Open(ctx, backend, tracing.WithServiceName("notes"),
-		tracing.WithBackendOptions(console.WithWriter(trees)))
+		tracing.WithBackendOptions(console.WithWriter(trees), console.WithWidth(terminalWidth()-treeIndent)))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, tracer.Summary())
+	fmt.Fprintln(out, fold(tracer.Summary().String(), terminalWidth(), "    "))
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -133,7 +140,7 @@ func run(out io.Writer, backend, router string, delay time.Duration) error {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		fmt.Fprintf(out, "   ← %s %s\n", resp.Status, strings.TrimSpace(string(body)))
+		fmt.Fprintln(out, fold("   ← "+resp.Status+" "+strings.TrimSpace(string(body)), terminalWidth(), "     "))
 		if backend == "console" {
 			trees.wait(2 * time.Second) // the server span ends just after the response
 		}
@@ -159,6 +166,39 @@ func serve(h http.Handler) (*http.Server, string, error) {
 	return srv, "http://" + ln.Addr().String(), nil
 }
 
+// fold breaks s at spaces into lines of at most width columns, the lines
+// after the first indented by indent (a word longer than a line stays
+// whole).
+func fold(s string, width int, indent string) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Split(s, " ") {
+		wl := utf8.RuneCountInString(w)
+		if i > 0 && n+1+wl > width {
+			b.WriteString("\n" + indent)
+			n = utf8.RuneCountInString(indent)
+		} else if i > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += wl
+	}
+	return b.String()
+}
+
+// treeIndent is how far treeWriter indents the trees.
+const treeIndent = 3
+
+// terminalWidth is COLUMNS, else the console's default.
+func terminalWidth() int {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv("COLUMNS"), &n); err == nil && n > 0 {
+		return n
+	}
+	return console.DefaultWidth
+}
+
 // treeWriter passes the console's output on, indented under the request
 // that made it, and says when a trace has been written (the console writes
 // each trace in one Write).
@@ -172,7 +212,8 @@ func (t *treeWriter) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := strings.TrimRight(string(p), "\n")
-	fmt.Fprintf(t.w, "\n   %s\n\n", strings.ReplaceAll(s, "\n", "\n   "))
+	pad := strings.Repeat(" ", treeIndent)
+	fmt.Fprintf(t.w, "\n%s%s\n\n", pad, strings.ReplaceAll(s, "\n", "\n"+pad))
 	select {
 	case t.wrote <- struct{}{}:
 	default:

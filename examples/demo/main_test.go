@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestDemo runs the demo on every calendar router and checks that each
@@ -12,6 +13,7 @@ import (
 // services.
 func TestDemo(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
+	t.Setenv("COLUMNS", "")
 	for _, router := range []string{"echo", "gin", "http"} {
 		t.Run(router, func(t *testing.T) {
 			var out bytes.Buffer
@@ -26,6 +28,16 @@ func TestDemo(t *testing.T) {
 			}
 			if want := "200 201 200 200 201 200 200 404 400 502"; strings.Join(got, " ") != want {
 				t.Errorf("statuses %v, want %s\n%s", got, want, s)
+			}
+			// It fits a 100-column terminal: the trees, the startup line
+			// and the answers.
+			for _, l := range strings.Split(s, "\n") {
+				if n := utf8.RuneCountInString(l); n > 100 {
+					t.Errorf("line of %d columns: %q", n, l)
+				}
+			}
+			if strings.Contains(s, "destination=writer") {
+				t.Error("the startup line says destination=writer")
 			}
 			if n := strings.Count(s, "   trace "); n != len(steps) {
 				t.Errorf("%d traces drawn for %d requests:\n%s", n, len(steps), s)

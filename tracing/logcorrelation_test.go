@@ -9,15 +9,6 @@ import (
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
-// ddStyle is a backend that formats and names ids as Datadog does.
-type ddStyle struct{ tracing.Backend }
-
-func (ddStyle) FormatIDs(sc tracing.SpanContext) (string, string) {
-	return sc.TraceID().LowDecimal(), sc.SpanID().Decimal()
-}
-
-func (ddStyle) LogKeys() (string, string) { return "dd.trace_id", "dd.span_id" }
-
 // sayingSpan is a backend span that names its own keys and form.
 type sayingSpan struct {
 	tracing.BackendSpan
@@ -40,7 +31,7 @@ func hexIDs(sc tracing.SpanContext) tracing.LogIDs {
 
 func TestLogCorrelationWithoutSpan(t *testing.T) {
 	rec := tracingtest.NewRecorder()
-	tr := tracing.New(ddStyle{rec})
+	tr := tracing.New(tracingtest.DatadogLogIDs(rec))
 	type key struct{}
 	ctxs := map[string]context.Context{
 		"nil":        nil,
@@ -93,7 +84,7 @@ func TestLogCorrelationDefaults(t *testing.T) {
 
 func TestLogCorrelationAsksTheBackend(t *testing.T) {
 	rec := tracingtest.NewRecorder()
-	tr := tracing.New(ddStyle{rec})
+	tr := tracing.New(tracingtest.DatadogLogIDs(rec))
 	ctx, sp := tr.Start(context.Background(), "op")
 	defer sp.End()
 	sc := sp.SpanContext()
@@ -123,7 +114,7 @@ func TestLogCorrelationAsksTheBackend(t *testing.T) {
 }
 
 func TestLogCorrelationSpanSpeaksFirst(t *testing.T) {
-	tr := tracing.New(ddStyle{tracingtest.NewRecorder()})
+	tr := tracing.New(tracingtest.DatadogLogIDs(tracingtest.NewRecorder()))
 	span := func(s sayingSpan) context.Context {
 		s.BackendSpan = tracing.NonRecordingSpan(testSC)
 		return tracing.ContextWithSpan(context.Background(), tracing.NewSpan(s))
@@ -149,7 +140,7 @@ func TestLogCorrelationSpanSpeaksFirst(t *testing.T) {
 
 func TestLogCorrelationAllocations(t *testing.T) {
 	rec := tracingtest.NewRecorder()
-	dd := tracing.New(ddStyle{rec})
+	dd := tracing.New(tracingtest.DatadogLogIDs(rec))
 	tracing.SetDefault(dd)
 	defer tracing.SetDefault(nil)
 	type key struct{}
@@ -183,7 +174,7 @@ func TestLogCorrelationAllocations(t *testing.T) {
 func ExampleLogCorrelation() {
 	// A backend whose users expect Datadog's keys and decimal ids (the
 	// Datadog backend does this); a recorder stands in for the rest.
-	tracing.SetDefault(tracing.New(ddStyle{tracingtest.NewRecorder()}))
+	tracing.SetDefault(tracing.New(tracingtest.DatadogLogIDs(tracingtest.NewRecorder())))
 	defer tracing.SetDefault(nil)
 
 	ctx := tracing.ContextWithRemoteSpanContext(context.Background(), testSC)

@@ -15,16 +15,6 @@ import (
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
-// ddStyle is a backend that names and formats ids as the Datadog backend
-// does.
-type ddStyle struct{ tracing.Backend }
-
-func (ddStyle) FormatIDs(sc tracing.SpanContext) (string, string) {
-	return sc.TraceID().LowDecimal(), sc.SpanID().Decimal()
-}
-
-func (ddStyle) LogKeys() (string, string) { return "dd.trace_id", "dd.span_id" }
-
 // newLogger returns a logger writing JSON lines to a buffer, with hook.
 func newLogger(hook logrus.Hook) (*logrus.Logger, *bytes.Buffer) {
 	var buf bytes.Buffer
@@ -94,7 +84,7 @@ func TestHookAddsIDs(t *testing.T) {
 }
 
 func TestBackendNamesKeys(t *testing.T) {
-	tr := tracing.New(ddStyle{tracingtest.NewRecorder()})
+	tr := tracing.New(tracingtest.DatadogLogIDs(tracingtest.NewRecorder()))
 	ctx, sp := tr.Start(context.Background(), "op")
 	defer sp.End()
 	sc := sp.SpanContext()
@@ -173,7 +163,7 @@ func (nopHook) Levels() []logrus.Level   { return logrus.AllLevels }
 func (nopHook) Fire(*logrus.Entry) error { return nil }
 
 func TestNoSpanNoAllocation(t *testing.T) {
-	tr := tracing.New(ddStyle{tracingtest.NewRecorder()})
+	tr := tracing.New(tracingtest.DatadogLogIDs(tracingtest.NewRecorder()))
 	type key struct{}
 	ctx := context.WithValue(context.Background(), key{}, 1)
 	for name, h := range map[string]*tracelogrus.Hook{

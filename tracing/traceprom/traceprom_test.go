@@ -15,30 +15,20 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/backendkit"
 	"github.com/polytrace/polytrace/tracing/traceprom"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// countingBackend is a backend whose counts the test sets.
-type countingBackend struct{ c backendkit.Counters }
-
-func (b *countingBackend) Start(ctx context.Context, _ string, _ tracing.SpanConfig) (context.Context, tracing.Span) {
-	return ctx, tracing.Span{}
-}
-func (b *countingBackend) Shutdown(context.Context) error { return nil }
-
-func (b *countingBackend) Stats() tracing.Stats             { return b.c.Stats() }
-func (b *countingBackend) ExportStats() tracing.ExportStats { return b.c.ExportStats() }
-
 // TestCollector: the exposition a scrape of /metrics returns, read back
 // as text.
 func TestCollector(t *testing.T) {
-	b := &countingBackend{}
-	b.c.AddEnded(10)
-	b.c.AddExported(6)
-	b.c.AddDropped(backendkit.DropQueueFull, 3)
-	b.c.ObserveExport(3*time.Millisecond, false)
-	b.c.ObserveExport(2*time.Second, true)
+	b := &tracingtest.CountsBackend{}
+	b.Counters.AddEnded(10)
+	b.Counters.AddExported(6)
+	b.Counters.AddDropped(backendkit.DropQueueFull, 3)
+	b.Counters.ObserveExport(3*time.Millisecond, false)
+	b.Counters.ObserveExport(2*time.Second, true)
 	tr := tracing.New(b)
 	_ = tr.Shutdown(context.Background())
 	tr.Start(context.Background(), "after shutdown")
@@ -85,8 +75,8 @@ func TestCollector(t *testing.T) {
 // TestCollectorDefault: a nil tracer means tracing.Default() at each
 // scrape.
 func TestCollectorDefault(t *testing.T) {
-	b := &countingBackend{}
-	b.c.AddEnded(2)
+	b := &tracingtest.CountsBackend{}
+	b.Counters.AddEnded(2)
 	tracing.SetDefault(tracing.New(b))
 	defer tracing.SetDefault(nil)
 	reg := prometheus.NewRegistry()

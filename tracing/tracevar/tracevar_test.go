@@ -1,7 +1,6 @@
 package tracevar_test
 
 import (
-	"context"
 	"encoding/json"
 	"expvar"
 	"net/http/httptest"
@@ -13,29 +12,21 @@ import (
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/backendkit"
 	"github.com/polytrace/polytrace/tracing/tracevar"
+	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type countingBackend struct{ c backendkit.Counters }
-
-func (b *countingBackend) Start(ctx context.Context, _ string, _ tracing.SpanConfig) (context.Context, tracing.Span) {
-	return ctx, tracing.Span{}
-}
-func (b *countingBackend) Shutdown(context.Context) error   { return nil }
-func (b *countingBackend) Stats() tracing.Stats             { return b.c.Stats() }
-func (b *countingBackend) ExportStats() tracing.ExportStats { return b.c.ExportStats() }
-
 // TestPublish: /debug/vars serves the counts, read when it is requested.
 func TestPublish(t *testing.T) {
-	b := &countingBackend{}
+	b := &tracingtest.CountsBackend{}
 	tracing.SetDefault(tracing.New(b))
 	defer tracing.SetDefault(nil)
 	tracevar.Publish("polytrace_test", nil)
-	b.c.AddEnded(5)
-	b.c.AddExported(3)
-	b.c.AddDropped(backendkit.DropExportFailed, 1)
-	b.c.ObserveExport(20*time.Millisecond, true)
+	b.Counters.AddEnded(5)
+	b.Counters.AddExported(3)
+	b.Counters.AddDropped(backendkit.DropExportFailed, 1)
+	b.Counters.ObserveExport(20*time.Millisecond, true)
 
 	rec := httptest.NewRecorder()
 	expvar.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/debug/vars", nil))

@@ -19,16 +19,6 @@ import (
 	"github.com/polytrace/polytrace/tracing/tracingtest"
 )
 
-// ddStyle is a backend that names and formats ids as the Datadog backend
-// does.
-type ddStyle struct{ tracing.Backend }
-
-func (ddStyle) FormatIDs(sc tracing.SpanContext) (string, string) {
-	return sc.TraceID().LowDecimal(), sc.SpanID().Decimal()
-}
-
-func (ddStyle) LogKeys() (string, string) { return "dd.trace_id", "dd.span_id" }
-
 // output is a JSON core writing to a buffer, one line per entry.
 type output struct {
 	buf  bytes.Buffer
@@ -120,7 +110,7 @@ func TestFieldsAndLogger(t *testing.T) {
 }
 
 func TestBackendNamesKeys(t *testing.T) {
-	tr := tracing.New(ddStyle{tracingtest.NewRecorder()})
+	tr := tracing.New(tracingtest.DatadogLogIDs(tracingtest.NewRecorder()))
 	ctx, sc := startSpan(t, tr)
 	tid, sid := sc.TraceID().LowDecimal(), sc.SpanID().Decimal()
 	o := newOutput(zapcore.DebugLevel)
@@ -382,7 +372,7 @@ type writerFunc func([]byte) (int, error)
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func TestNoSpanNoAllocation(t *testing.T) {
-	tr := tracing.New(ddStyle{tracingtest.NewRecorder()})
+	tr := tracing.New(tracingtest.DatadogLogIDs(tracingtest.NewRecorder()))
 	noSpan := context.WithValue(context.Background(), ctxKey{}, 1)
 	opts := []tracezap.Option{tracezap.WithTracer(tr), tracezap.WithKeys("t", "s")}
 	l := zap.NewNop()

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/log"
 
 	"github.com/polytrace/polytrace/tracing"
@@ -14,9 +15,13 @@ import (
 
 // OpenTracing tags and log fields the backend writes beyond the mapped
 // attributes (see doc.go for the whole mapping).
+var (
+	tagSpanKind = string(ext.SpanKind)
+	tagError    = string(ext.Error)
+)
+
+// The backend's own tags, and OpenTracing's log fields.
 const (
-	tagSpanKind          = "span.kind"
-	tagError             = "error"
 	tagStatusCode        = "otel.status_code"
 	tagStatusDescription = "otel.status_description"
 

@@ -8,18 +8,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/log"
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
-// OpenTracing tags and log fields with a meaning in the facade.
-const (
-	tagSpanKind         = "span.kind"
-	tagError            = "error"
-	tagSamplingPriority = "sampling.priority"
+// OpenTracing's standard tags with a meaning in the facade.
+var (
+	tagSpanKind         = string(ext.SpanKind)
+	tagError            = string(ext.Error)
+	tagSamplingPriority = string(ext.SamplingPriority)
+)
 
+// OpenTracing log fields with a meaning in the facade, and the
+// attributes the shim adds.
+const (
 	fieldEvent     = "event"
 	fieldErrorObj  = "error.object"
 	fieldErrorKind = "error.kind"

@@ -86,15 +86,9 @@ func TestBackendChoosesFormat(t *testing.T) {
 	}
 }
 
-// ddStyle is a backend that names and formats ids as the Datadog backend
-// does.
-type ddStyle struct{ decimalBackend }
-
-func (ddStyle) LogKeys() (string, string) { return "dd.trace_id", "dd.span_id" }
-
 func TestBackendNamesKeys(t *testing.T) {
 	var buf bytes.Buffer
-	tr := tracing.New(ddStyle{decimalBackend{tracingtest.NewRecorder()}})
+	tr := tracing.New(tracingtest.DatadogLogIDs(tracingtest.NewRecorder()))
 	ctx, sp := tr.Start(context.Background(), "op")
 	defer sp.End()
 	sc := sp.SpanContext()
@@ -135,7 +129,7 @@ func (h *nopHandler) WithGroup(string) slog.Handler             { return h }
 
 func TestNoSpanNoAllocation(t *testing.T) {
 	next := &nopHandler{}
-	h := tracelog.NewHandler(next, tracelog.WithTracer(tracing.New(ddStyle{decimalBackend{tracingtest.NewRecorder()}})))
+	h := tracelog.NewHandler(next, tracelog.WithTracer(tracing.New(tracingtest.DatadogLogIDs(tracingtest.NewRecorder()))))
 	r := slog.NewRecord(time.Now(), slog.LevelInfo, "hello", 0)
 	r.AddAttrs(slog.Int("k", 1))
 	ctx := context.WithValue(context.Background(), nopHandler{}, 1)

@@ -385,7 +385,7 @@ func (n *span) linkLogs(links []tracing.Link, start time.Time) {
 		}
 		attrs := l.Attrs[:min(len(l.Attrs), backendkit.DefaultCount)]
 		fields := make([]log.Field, 0, len(attrs)+3)
-		fields = append(fields, log.String(fieldEvent, eventLink),
+		fields = append(fields, log.String(backendkit.OTFieldEvent, eventLink),
 			log.String(fieldLinkTrace, l.SpanContext.TraceID().String()),
 			log.String(fieldLinkSpan, l.SpanContext.SpanID().String()))
 		for _, a := range attrs {

@@ -233,7 +233,7 @@ func (n *span) AddEvent(name string, t time.Time, attrs tracing.Attrs) {
 		return
 	}
 	fields := make([]log.Field, 0, attrs.Len()+1)
-	fields = append(fields, log.String(fieldEvent, name))
+	fields = append(fields, log.String(backendkit.OTFieldEvent, name))
 	fields = n.logFields(fields, &attrs)
 	if t.IsZero() {
 		n.js.LogFields(fields...)
@@ -257,12 +257,12 @@ func (n *span) RecordError(info tracing.ErrorInfo) {
 	msg := backendkit.TruncateString(info.Message, ll)
 	fields := make([]log.Field, 0, 5)
 	fields = append(fields,
-		log.String(fieldEvent, eventError),
-		log.String(fieldErrorObj, msg),
-		log.String(fieldErrorKind, backendkit.TruncateString(info.Type, ll)),
-		log.String(fieldMessage, msg))
+		log.String(backendkit.OTFieldEvent, eventError),
+		log.String(backendkit.OTFieldErrorObject, msg),
+		log.String(backendkit.OTFieldErrorKind, backendkit.TruncateString(info.Type, ll)),
+		log.String(backendkit.OTFieldMessage, msg))
 	if info.Stack != "" {
-		fields = append(fields, log.String(fieldStack, backendkit.TruncateString(info.Stack, ll)))
+		fields = append(fields, log.String(backendkit.OTFieldStack, backendkit.TruncateString(info.Stack, ll)))
 	}
 	n.js.LogFields(fields...)
 }

@@ -25,11 +25,6 @@ const (
 	tagStatusCode        = "otel.status_code"
 	tagStatusDescription = "otel.status_description"
 
-	fieldEvent      = "event"
-	fieldErrorObj   = "error.object"
-	fieldErrorKind  = "error.kind"
-	fieldMessage    = "message"
-	fieldStack      = "stack"
 	eventError      = "error"
 	eventLink       = "link"
 	fieldLinkTrace  = "link.trace_id"

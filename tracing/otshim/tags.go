@@ -22,15 +22,9 @@ var (
 	tagSamplingPriority = string(ext.SamplingPriority)
 )
 
-// OpenTracing log fields with a meaning in the facade, and the
-// attributes the shim adds.
+// The attributes the shim adds (OpenTracing's log fields are
+// backendkit.OTField*).
 const (
-	fieldEvent     = "event"
-	fieldErrorObj  = "error.object"
-	fieldErrorKind = "error.kind"
-	fieldMessage   = "message"
-	fieldStack     = "stack"
-
 	attrRefType  = "opentracing.ref_type"
 	attrLogError = "otshim.log_error"
 )
@@ -175,12 +169,12 @@ func (r *logRecord) add(f log.Field) {
 	}()
 	key, v := f.Key(), f.Value()
 	switch key {
-	case fieldEvent:
+	case backendkit.OTFieldEvent:
 		if s, ok := v.(string); ok && r.event == "" {
 			r.event = s
 			return
 		}
-	case fieldErrorObj:
+	case backendkit.OTFieldErrorObject:
 		if err, ok := v.(error); ok && !isNil(err) {
 			r.errObj = err
 			return
@@ -189,17 +183,17 @@ func (r *logRecord) add(f log.Field) {
 			r.errText = val.String()
 		}
 		return
-	case fieldErrorKind:
+	case backendkit.OTFieldErrorKind:
 		if s, ok := v.(string); ok {
 			r.kind = s
 			return
 		}
-	case fieldMessage:
+	case backendkit.OTFieldMessage:
 		if s, ok := v.(string); ok {
 			r.message = s
 			return
 		}
-	case fieldStack:
+	case backendkit.OTFieldStack:
 		if s, ok := v.(string); ok {
 			r.stack = s
 			return

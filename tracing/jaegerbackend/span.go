@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opentracing/opentracing-go"
+	"github.com/opentracing/opentracing-go/ext"
 	"github.com/opentracing/opentracing-go/log"
 	"github.com/uber/jaeger-client-go"
 
@@ -302,7 +303,7 @@ func (n *span) End(t time.Time) {
 		x.mu.Unlock()
 		switch status {
 		case tracing.StatusError:
-			n.js.SetTag(tagError, true)
+			ext.Error.Set(n.js, true)
 			n.js.SetTag(tagStatusCode, "ERROR")
 			if desc != "" {
 				n.js.SetTag(tagStatusDescription, desc)

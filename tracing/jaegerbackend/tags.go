@@ -13,14 +13,9 @@ import (
 	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
-// OpenTracing tags and log fields the backend writes beyond the mapped
-// attributes (see doc.go for the whole mapping).
-var (
-	tagSpanKind = string(ext.SpanKind)
-	tagError    = string(ext.Error)
-)
-
-// The backend's own tags, and OpenTracing's log fields.
+// Tags and log fields the backend writes beyond the mapped attributes
+// (see doc.go for the whole mapping; OpenTracing's standard tags come from
+// opentracing-go's ext, its log fields from backendkit.OTField*).
 const (
 	tagStatusCode        = "otel.status_code"
 	tagStatusDescription = "otel.status_description"
@@ -37,10 +32,10 @@ const (
 // span.kind=server there to mark the first span of a trace in this process;
 // the maps are shared and only ever read.
 var kindTags = [...]opentracing.Tags{
-	tracing.SpanKindServer:   {tagSpanKind: "server"},
-	tracing.SpanKindClient:   {tagSpanKind: "client"},
-	tracing.SpanKindProducer: {tagSpanKind: "producer"},
-	tracing.SpanKindConsumer: {tagSpanKind: "consumer"},
+	tracing.SpanKindServer:   {string(ext.SpanKind): ext.SpanKindRPCServerEnum},
+	tracing.SpanKindClient:   {string(ext.SpanKind): ext.SpanKindRPCClientEnum},
+	tracing.SpanKindProducer: {string(ext.SpanKind): ext.SpanKindProducerEnum},
+	tracing.SpanKindConsumer: {string(ext.SpanKind): ext.SpanKindConsumerEnum},
 }
 
 func startTags(k tracing.SpanKind) opentracing.Tags {

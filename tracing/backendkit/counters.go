@@ -92,6 +92,16 @@ type Counters struct {
 
 	warn     atomic.Pointer[dropWarning]
 	nextWarn atomic.Int64 // unix nanoseconds before which no drop warning is due
+	lastErr  atomic.Pointer[string]
+}
+
+// NoteExportError records why the last export failed (or why the
+// receiver cannot be reached), for the drop warning to say.
+func (c *Counters) NoteExportError(err error) {
+	if err != nil {
+		cause := Cause(err.Error())
+		c.lastErr.Store(&cause)
+	}
 }
 
 // AddEnded counts n recorded spans that ended and were handed to the
@@ -235,7 +245,9 @@ type dropWarning struct {
 // lost (queue full, export failed, too large), and at most once per
 // WarnInterval while they still are, with the counts so far:
 //
-//	polytrace: otel: spans are being dropped: 1 so far (queue_full 1) sending to http://…; Tracer.Stats counts them
+//	polytrace: otel: cannot deliver spans to http://… (connection refused): 12 dropped so far (export_failed 12), 0 pending; Tracer.Stats counts them
+//
+// with the cause NoteExportError recorded last, if any.
 //
 // dest says where spans go. A nil w writes nothing.
 func (c *Counters) WarnDrops(w *Warnings, dest string) {
@@ -266,9 +278,15 @@ func (c *Counters) warnDrops() {
 			detail += fmt.Sprintf("%s %d", r, n)
 		}
 	}
-	to := ""
+	what := "spans are being dropped"
 	if dw.dest != "" {
-		to = " sending to " + dw.dest
+		what = "spans are being dropped sending to " + dw.dest
 	}
-	dw.w.Warn("drops", "spans are being dropped: %d so far (%s)%s, %d pending; Tracer.Stats counts them", st.Dropped, detail, to, st.Pending)
+	if p := c.lastErr.Load(); p != nil {
+		what = "cannot deliver spans (" + *p + ")"
+		if dw.dest != "" {
+			what = "cannot deliver spans to " + dw.dest + " (" + *p + ")"
+		}
+	}
+	dw.w.Warn("drops", "%s: %d dropped so far (%s), %d pending; Tracer.Stats counts them", what, st.Dropped, detail, st.Pending)
 }

@@ -1,6 +1,7 @@
 package backendkit_test
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -90,7 +91,18 @@ func TestCountersWarnDrops(t *testing.T) {
 	for range 1000 {
 		c.AddDropped(backendkit.DropQueueFull, 1)
 	}
-	want := "polytrace: otel: spans are being dropped: 2 so far (queue_full 1, after_shutdown 1) sending to http://collector:4318/v1/traces, 999 pending; Tracer.Stats counts them\n"
+	want := "polytrace: otel: spans are being dropped sending to http://collector:4318/v1/traces: 2 dropped so far (queue_full 1, after_shutdown 1), 999 pending; Tracer.Stats counts them\n"
+	if got := buf.String(); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	// With the cause of the failures, the one line says it.
+	buf.Reset()
+	var c2 backendkit.Counters
+	c2.WarnDrops(backendkit.NewWarnings("jaeger", &buf), "http://collector:14268/api/traces")
+	c2.AddEnded(3)
+	c2.NoteExportError(errors.New(`Post "http://collector:14268/api/traces": dial tcp 127.0.0.1:14268: connect: connection refused`))
+	c2.AddDropped(backendkit.DropExportFailed, 3)
+	want = "polytrace: jaeger: cannot deliver spans to http://collector:14268/api/traces (connection refused): 3 dropped so far (export_failed 3), 0 pending; Tracer.Stats counts them\n"
 	if got := buf.String(); got != want {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
 	}

@@ -129,7 +129,7 @@ func newBackend(ctx context.Context, s tracing.Settings, opts []Option) (*Backen
 	}
 	if !st.debug {
 		info := st.startLogs != nil && *st.startLogs
-		startOpts = append(startOpts, tracer.WithLogger(&ddLogger{warn: warn, agent: st.destination(), info: info}))
+		startOpts = append(startOpts, tracer.WithLogger(&ddLogger{warn: warn, counts: &b.counts, info: info}))
 		if !info {
 			startOpts = append(startOpts, tracer.WithLogStartup(false))
 		}

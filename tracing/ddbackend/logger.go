@@ -1,6 +1,7 @@
 package ddbackend
 
 import (
+	"errors"
 	"log"
 	"strings"
 
@@ -11,17 +12,18 @@ import (
 // alone writes, for a service whose agent is not there, its startup
 // diagnostics, a JSON dump of its whole configuration, telemetry and
 // feature-detection failures and "lost N traces" errors: five lines at
-// start and more every minute. Here an agent that cannot be reached is one
-// short line at most once a minute (backendkit.Warnings), other warnings
+// start and more every minute. Here an agent that cannot be reached is
+// what the backend's one drop warning says (backendkit.Counters.WarnDrops,
+// at most once a minute, with the counts and this cause), other warnings
 // and errors pass in one line each at most once a minute, and the
 // informational lines only when DD_TRACE_STARTUP_LOGS=true asks for them.
 // With DD_TRACE_DEBUG=true the backend does not install it: dd-trace-go
 // then logs everything, as it would alone. A tracer.WithLogger given
 // through WithStartOptions replaces it.
 type ddLogger struct {
-	warn  *backendkit.Warnings
-	agent string // the agent URL, as people write it
-	info  bool   // pass informational lines (DD_TRACE_STARTUP_LOGS=true)
+	warn   *backendkit.Warnings
+	counts *backendkit.Counters // told why the agent cannot be reached
+	info   bool                 // pass informational lines (DD_TRACE_STARTUP_LOGS=true)
 }
 
 // Log implements dd-trace-go's tracer.Logger.
@@ -29,7 +31,9 @@ func (l *ddLogger) Log(msg string) {
 	level, text := splitDDLog(msg)
 	switch {
 	case isAgentUnreachable(text):
-		l.warn.Warn("agent", "cannot reach the Datadog agent at %s (%s): spans are being dropped (Tracer.Stats counts them); set DD_TRACE_AGENT_URL or DD_AGENT_HOST", l.agent, failureCause(text))
+		if l.counts != nil {
+			l.counts.NoteExportError(errors.New(backendkit.Cause(text)))
+		}
 	case isNoise(text):
 	case level == "ERROR" || level == "WARN":
 		l.warn.Warn("", "dd-trace-go: %s", text)
@@ -49,34 +53,13 @@ func splitDDLog(msg string) (level, text string) {
 	return "", strings.TrimSpace(msg)
 }
 
-// connFailures are what a failed request to the agent says.
-var connFailures = []string{
-	"connection refused", "no such host", "i/o timeout", "deadline exceeded", "connection reset",
-	"EOF", "network is unreachable", "no route to host", "Client.Timeout", "context canceled",
-}
-
 // isAgentUnreachable reports whether a line says a request to the agent
 // failed: traces lost on the way, the startup check, feature detection.
 func isAgentUnreachable(text string) bool {
 	if !strings.Contains(text, "http://") && !strings.Contains(text, "https://") && !strings.Contains(text, "unix") {
 		return false
 	}
-	for _, f := range connFailures {
-		if strings.Contains(text, f) {
-			return true
-		}
-	}
-	return false
-}
-
-// failureCause names the connection failure in a few words.
-func failureCause(text string) string {
-	for _, f := range connFailures {
-		if strings.Contains(text, f) {
-			return f
-		}
-	}
-	return "no answer"
+	return backendkit.IsConnectionFailure(text)
 }
 
 // isNoise reports lines dd-trace-go writes about its own side services

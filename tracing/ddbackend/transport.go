@@ -3,6 +3,7 @@ package ddbackend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -128,6 +129,11 @@ func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		spans = cb.finish(ctx)
 		ok := err == nil && resp.StatusCode < 300
 		t.counts.ObserveExport(time.Since(start), !ok)
+		if err != nil {
+			t.counts.NoteExportError(err)
+		} else if !ok {
+			t.counts.NoteExportError(fmt.Errorf("the agent answered %s", resp.Status))
+		}
 		switch {
 		case ok:
 			t.counts.AddExported(spans)

@@ -126,11 +126,11 @@ func newBackend(s tracing.Settings, opts []Option) (*Backend, error) {
 		b.summary.Destination = dest
 		b.sender = newSender(t, &b.counts)
 		if o.logger == nil {
-			// Without a logger of the application's, failures to send
-			// are told once a minute in one line (jaeger's own logger
-			// would be silent, or log every failure).
-			b.sender.warn, b.sender.dest = backendkit.NewWarnings("jaeger", nil), dest
-			b.counts.WarnDrops(b.sender.warn, dest)
+			// Without a logger of the application's, spans that cannot
+			// be sent are told once a minute in one line, with why
+			// (jaeger's own logger would be silent, or log every
+			// failure).
+			b.counts.WarnDrops(backendkit.NewWarnings("jaeger", nil), dest)
 		}
 		reporter = jaeger.NewRemoteReporter(b.sender,
 			jaeger.ReporterOptions.QueueSize(cfg.Reporter.QueueSize),

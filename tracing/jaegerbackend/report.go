@@ -51,8 +51,6 @@ type sender struct {
 	sem      chan struct{} // a lock that ForceFlush can give up on
 	appended atomic.Uint64 // spans the reporter took off its queue
 
-	warn *backendkit.Warnings // says, once a minute, that sending fails (nil: silent)
-	dest string               // where spans go, for the warning
 }
 
 func newSender(next jaeger.Transport, c *backendkit.Counters) *sender {
@@ -87,8 +85,8 @@ func (s *sender) account(n int, err error) {
 		if tooLarge(err) {
 			r = backendkit.DropTooLarge
 		}
+		s.c.NoteExportError(err) // before the drop, which may warn
 		s.c.AddDropped(r, uint64(n))
-		s.warn.Warn("send", "cannot send spans to %s (%v): they are being dropped (Tracer.Stats counts them)", s.dest, err)
 	} else {
 		s.c.AddExported(uint64(n))
 	}

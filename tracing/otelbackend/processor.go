@@ -225,6 +225,7 @@ func (p *batcher) export(batch []sdktrace.ReadOnlySpan, from uint64) {
 	if obs := p.observe.Load(); obs != nil {
 		(*obs)(d, err != nil)
 	}
+	p.st.NoteExportError(err)
 	switch {
 	case err == nil:
 		p.st.AddExported(n)

@@ -97,7 +97,8 @@ func copyModule(t *testing.T, src string) string {
 	run(t, dst, nil, "go", "mod", "edit",
 		"-replace", "github.com/polytrace/polytrace="+root,
 		"-replace", "github.com/polytrace/polytrace/tracing/jaegerbackend="+filepath.Join(root, "tracing", "jaegerbackend"),
-		"-replace", "github.com/polytrace/polytrace/tracing/otshim="+filepath.Join(root, "tracing", "otshim"))
+		"-replace", "github.com/polytrace/polytrace/tracing/otshim="+filepath.Join(root, "tracing", "otshim"),
+		"-replace", "github.com/polytrace/polytrace/middleware/tracegrpc="+filepath.Join(root, "middleware", "tracegrpc"))
 	return dst
 }
 

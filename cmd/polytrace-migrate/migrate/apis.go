@@ -24,6 +24,7 @@ const (
 	pathOTShim    = pathTracing + "/otshim"
 	pathJBackend  = pathTracing + "/jaegerbackend"
 	pathTraceHTTP = "github.com/polytrace/polytrace/middleware/tracehttp"
+	pathTraceGRPC = "github.com/polytrace/polytrace/middleware/tracegrpc"
 )
 
 // legacyPath reports whether path is one of the OpenTracing-era packages

@@ -323,12 +323,56 @@ func (p *planner) htMethod(call *ast.CallExpr, fn *types.Func, pos callPos, s sl
 	return true
 }
 
-// otgrpc walks a call into the opentracing-contrib gRPC package: it
-// stays (polytrace has no gRPC interceptors the tool targets yet), with a
-// migrated tracer passed through the shim.
+// otgrpcTargets maps opentracing-contrib's interceptor constructors to
+// tracegrpc's.
+var otgrpcTargets = map[string]string{
+	"OpenTracingServerInterceptor":       "UnaryServerInterceptor",
+	"OpenTracingStreamServerInterceptor": "StreamServerInterceptor",
+	"OpenTracingClientInterceptor":       "UnaryClientInterceptor",
+	"OpenTracingStreamClientInterceptor": "StreamClientInterceptor",
+}
+
+// otgrpc rewrites opentracing-contrib's gRPC interceptors, given a tracer
+// and no options, into middleware/tracegrpc's (which record OpenTelemetry's
+// RPC conventions, mapped by each backend to what its users expect); with
+// options (payload logging, span decorators, filters) it leaves them on
+// OpenTracing, with a migrated tracer passed through the shim.
 func (p *planner) otgrpc(call *ast.CallExpr, fn *types.Func) bool {
-	p.fun(call.Fun)
-	p.args(call, fn)
-	p.left(call, "otgrpc", "otgrpc."+fn.Name()+" stays on OpenTracing: no facade gRPC interceptor is targeted yet; its spans go through otshim")
+	target, known := otgrpcTargets[fn.Name()]
+	leave := func(why string) bool {
+		p.fun(call.Fun)
+		p.args(call, fn)
+		p.left(call, "otgrpc", "otgrpc."+fn.Name()+" stays on OpenTracing: "+why+"; its spans go through otshim")
+		return true
+	}
+	switch {
+	case !known:
+		// An option (LogPayloads, SpanDecorator, …): it travels with
+		// the interceptor it is given to, which reports.
+		p.fun(call.Fun)
+		p.args(call, fn)
+		return true
+	case len(call.Args) != 1 || call.Ellipsis.IsValid():
+		return leave("its options (payload logging, span decorators, filters) have no tracegrpc equivalent the tool can be sure of")
+	}
+	tr := ast.Unparen(call.Args[0])
+	global := false
+	if c, ok := tr.(*ast.CallExpr); ok && isFunc(callee(p.info, c), pathOT, "GlobalTracer") {
+		global = true
+	}
+	if !global && !p.canM(tr) {
+		return leave("its tracer " + p.short(tr) + " stays an opentracing.Tracer")
+	}
+	if !global {
+		p.value(tr, slot{k: kTracer, m: true})
+	}
+	gq := p.q(pathTraceGRPC)
+	p.rule(call, func() string {
+		if global {
+			return gq() + "." + target + "()"
+		}
+		return gq() + "." + target + "(" + gq() + ".WithTracer(" + p.render(tr) + "))"
+	})
+	p.rewrote(call, "otgrpc", "otgrpc."+fn.Name()+" → tracegrpc."+target)
 	return true
 }

@@ -22,6 +22,7 @@ require (
 
 require (
 	github.com/pkg/errors v0.9.1 // indirect
+	github.com/polytrace/polytrace/middleware/tracegrpc v0.1.0
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/net v0.57.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
@@ -29,3 +30,5 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260706201446-f0a921348800 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 )
+
+replace github.com/polytrace/polytrace/middleware/tracegrpc => ../../../../../middleware/tracegrpc

@@ -10,7 +10,10 @@ import (
 type server struct{ tracer opentracing.Tracer } // want `rewrite plumbing: field tracer: opentracing\.Tracer → \*tracing\.Tracer`
 
 func (s *server) options() []grpc.ServerOption {
-	return []grpc.ServerOption{grpc.UnaryInterceptor(otgrpc.OpenTracingServerInterceptor(s.tracer))} // want `left on otshim: otgrpc\.OpenTracingServerInterceptor stays on OpenTraci` `left on otshim: the \*tracing\.Tracer goes to an OpenTracing API through`
+	return []grpc.ServerOption{
+		grpc.UnaryInterceptor(otgrpc.OpenTracingServerInterceptor(s.tracer)),        // want `rewrite otgrpc: otgrpc\.OpenTracingServerInterceptor → tracegrpc\.UnaryServerInterceptor`
+		grpc.StreamInterceptor(otgrpc.OpenTracingStreamServerInterceptor(s.tracer)), // want `rewrite otgrpc: otgrpc\.OpenTracingStreamServerInterceptor → tracegrpc\.StreamServerInterceptor`
+	}
 }
 
 func (s *server) work() {
@@ -19,5 +22,12 @@ func (s *server) work() {
 }
 
 func dial(target string) (*grpc.ClientConn, error) {
-	return grpc.NewClient(target, grpc.WithUnaryInterceptor(otgrpc.OpenTracingClientInterceptor(opentracing.GlobalTracer()))) // want `left on otshim: otgrpc\.OpenTracingClientInterceptor stays on OpenTraci`
+	return grpc.NewClient(target, grpc.WithUnaryInterceptor(otgrpc.OpenTracingClientInterceptor(opentracing.GlobalTracer())), // want `rewrite otgrpc: otgrpc\.OpenTracingClientInterceptor → tracegrpc\.UnaryClientInterceptor`
+		grpc.WithStreamInterceptor(otgrpc.OpenTracingStreamClientInterceptor(opentracing.GlobalTracer()))) // want `rewrite otgrpc: otgrpc\.OpenTracingStreamClientInterceptor → tracegrpc\.StreamClientInterceptor`
+}
+
+// With payload logging the interceptor stays on OpenTracing: tracegrpc
+// never records payloads.
+func dialLogged(target string) (*grpc.ClientConn, error) {
+	return grpc.NewClient(target, grpc.WithUnaryInterceptor(otgrpc.OpenTracingClientInterceptor(opentracing.GlobalTracer(), otgrpc.LogPayloads()))) // want `left on otshim: otgrpc\.OpenTracingClientInterceptor stays on OpenTraci`
 }

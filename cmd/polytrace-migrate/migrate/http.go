@@ -368,11 +368,14 @@ func (p *planner) otgrpc(call *ast.CallExpr, fn *types.Func) bool {
 	}
 	gq := p.q(pathTraceGRPC)
 	p.rule(call, func() string {
+		// otgrpc named spans by the full method ("/pkg.Service/Method"):
+		// the names, and so the span trees, stay as they were.
+		namer := gq() + ".WithSpanNamer(func(c " + gq() + ".CallInfo) string { return c.FullMethod })"
 		if global {
-			return gq() + "." + target + "()"
+			return gq() + "." + target + "(" + namer + ")"
 		}
-		return gq() + "." + target + "(" + gq() + ".WithTracer(" + p.render(tr) + "))"
+		return gq() + "." + target + "(" + gq() + ".WithTracer(" + p.render(tr) + "), " + namer + ")"
 	})
-	p.rewrote(call, "otgrpc", "otgrpc."+fn.Name()+" → tracegrpc."+target)
+	p.rewrote(call, "otgrpc", "otgrpc."+fn.Name()+" → tracegrpc."+target+" (span names kept with WithSpanNamer)")
 	return true
 }

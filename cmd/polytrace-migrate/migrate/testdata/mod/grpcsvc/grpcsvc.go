@@ -11,8 +11,8 @@ type server struct{ tracer opentracing.Tracer } // want `rewrite plumbing: field
 
 func (s *server) options() []grpc.ServerOption {
 	return []grpc.ServerOption{
-		grpc.UnaryInterceptor(otgrpc.OpenTracingServerInterceptor(s.tracer)),        // want `rewrite otgrpc: otgrpc\.OpenTracingServerInterceptor → tracegrpc\.UnaryServerInterceptor`
-		grpc.StreamInterceptor(otgrpc.OpenTracingStreamServerInterceptor(s.tracer)), // want `rewrite otgrpc: otgrpc\.OpenTracingStreamServerInterceptor → tracegrpc\.StreamServerInterceptor`
+		grpc.UnaryInterceptor(otgrpc.OpenTracingServerInterceptor(s.tracer)),        // want `rewrite otgrpc: otgrpc\.OpenTracingServerInterceptor → tracegrpc\.UnaryServerInterceptor \(span names kept`
+		grpc.StreamInterceptor(otgrpc.OpenTracingStreamServerInterceptor(s.tracer)), // want `rewrite otgrpc: otgrpc\.OpenTracingStreamServerInterceptor → tracegrpc\.StreamServerInterceptor \(span names kept`
 	}
 }
 
@@ -22,8 +22,8 @@ func (s *server) work() {
 }
 
 func dial(target string) (*grpc.ClientConn, error) {
-	return grpc.NewClient(target, grpc.WithUnaryInterceptor(otgrpc.OpenTracingClientInterceptor(opentracing.GlobalTracer())), // want `rewrite otgrpc: otgrpc\.OpenTracingClientInterceptor → tracegrpc\.UnaryClientInterceptor`
-		grpc.WithStreamInterceptor(otgrpc.OpenTracingStreamClientInterceptor(opentracing.GlobalTracer()))) // want `rewrite otgrpc: otgrpc\.OpenTracingStreamClientInterceptor → tracegrpc\.StreamClientInterceptor`
+	return grpc.NewClient(target, grpc.WithUnaryInterceptor(otgrpc.OpenTracingClientInterceptor(opentracing.GlobalTracer())), // want `rewrite otgrpc: otgrpc\.OpenTracingClientInterceptor → tracegrpc\.UnaryClientInterceptor \(span names kept`
+		grpc.WithStreamInterceptor(otgrpc.OpenTracingStreamClientInterceptor(opentracing.GlobalTracer()))) // want `rewrite otgrpc: otgrpc\.OpenTracingStreamClientInterceptor → tracegrpc\.StreamClientInterceptor \(span names kept`
 }
 
 // With payload logging the interceptor stays on OpenTracing: tracegrpc

@@ -26,7 +26,7 @@ type callKey struct{}
 // call is the span of one RPC and what ending it needs. The stats handlers
 // return it from TagRPC as the call's context (it embeds the context that
 // carries the span), so that one allocation holds the state and the
-// context node; the propagators read and write through its carriers.
+// context node; a client call's propagator writes through its carrier.
 type call struct {
 	context.Context
 	span   tracing.Span
@@ -40,7 +40,6 @@ type call struct {
 	peer  [4]tracing.Attr
 	npeer int
 
-	in  incoming // a server's extraction
 	out outgoing // a client's injection
 
 	// The client interceptors' grpc.Peer, grpc.Header and grpc.Trailer
@@ -112,14 +111,11 @@ func (cfg *config) startServer(ctx context.Context, fullMethod string) (context.
 		// that a service without tracing does not cut its callers'
 		// traces), unless the caller is outside the trust boundary.
 		if !public {
-			ctx = prop.Extract(ctx, &incoming{ctx: ctx})
+			ctx = extract(prop, ctx)
 		}
 		return ctx, nil
 	}
-	c := &call{cfg: cfg}
-	c.in.ctx = ctx
-	ctx = prop.Extract(ctx, &c.in)
-	c.in = incoming{}
+	ctx = extract(prop, ctx)
 
 	var attrs [3]tracing.Attr
 	var opts [5]tracing.StartOption
@@ -144,8 +140,39 @@ func (cfg *config) startServer(ctx context.Context, fullMethod string) (context.
 	if !span.IsRecording() {
 		return ctx, nil
 	}
-	c.Context, c.span = ctx, span
+	c := &call{Context: ctx, span: span, cfg: cfg}
 	return c, c
+}
+
+// carriers are the incoming and outgoing carriers of calls that do not
+// record: a carrier passed to a propagator escapes, and an untraced call
+// is to allocate nothing of polytrace's own.
+var (
+	inPool  = sync.Pool{New: func() any { return new(incoming) }}
+	outPool = sync.Pool{New: func() any { return new(outgoing) }}
+)
+
+// extract returns ctx with what prop reads from the incoming metadata in
+// ctx. Extraction keeps nothing of the carrier, which goes back to its
+// pool.
+func extract(prop tracing.Propagator, ctx context.Context) context.Context {
+	in := inPool.Get().(*incoming)
+	in.ctx = ctx
+	out := prop.Extract(ctx, in)
+	*in = incoming{}
+	inPool.Put(in)
+	return out
+}
+
+// inject returns ctx with what prop writes for it appended to the
+// outgoing metadata (metadata.AppendToOutgoingContext copies it).
+func inject(prop tracing.Propagator, ctx context.Context) context.Context {
+	out := outPool.Get().(*outgoing)
+	prop.Inject(ctx, out)
+	ctx = appendOutgoing(ctx, out)
+	*out = outgoing{}
+	outPool.Put(out)
+	return ctx
 }
 
 // startClient starts the client span of fullMethod, a child of the span in
@@ -164,9 +191,7 @@ func (cfg *config) startClient(ctx context.Context, fullMethod string) (context.
 	if !tracer.Enabled() {
 		// No span, but the trace context in ctx, if any, goes on.
 		if propagates(ctx) {
-			var out outgoing
-			prop.Inject(ctx, &out)
-			ctx = appendOutgoing(ctx, &out)
+			ctx = inject(prop, ctx)
 		}
 		return ctx, nil
 	}
@@ -180,13 +205,16 @@ func (cfg *config) startClient(ctx context.Context, fullMethod string) (context.
 		no++
 	}
 	ctx, span := tracer.Start(ctx, cfg.spanName(&ci), opts[:no]...)
+	if !span.IsRecording() {
+		if propagates(ctx) {
+			ctx = inject(prop, ctx)
+		}
+		return ctx, nil
+	}
 	c := &call{cfg: cfg, client: true}
 	if propagates(ctx) {
 		prop.Inject(ctx, &c.out)
 		ctx = appendOutgoing(ctx, &c.out)
-	}
-	if !span.IsRecording() {
-		return ctx, nil
 	}
 	c.Context, c.span = ctx, span
 	return c, c

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/polytrace/polytrace/middleware/httpkit"
+	"github.com/polytrace/polytrace/middleware/tracehttp/internal/http2"
 	"github.com/polytrace/polytrace/tracing"
 )
 
@@ -23,7 +24,13 @@ func Transport(rt http.RoundTripper, opts ...Option) http.RoundTripper {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	return &transport{base: rt, c: httpkit.NewClient(opts)}
+	t := &transport{base: rt, c: httpkit.NewClient(opts)}
+	if _, ok := rt.(*http.Transport); ok {
+		// So that http.Client knows the transport honours contexts (see
+		// http2.Transport).
+		return &http2.Transport{Impl: t}
+	}
+	return t
 }
 
 // WrapClient returns a copy of c (http.DefaultClient if nil) whose

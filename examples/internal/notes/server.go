@@ -87,7 +87,10 @@ func (s *Server) traced(name string, h func(r *http.Request) (int, any, error)) 
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, span := s.tracer().Start(r.Context(), name)
 		defer span.End()
-		status, body, err := h(r.WithContext(ctx))
+		if ctx != r.Context() { // with tracing off, no copy of the request
+			r = r.WithContext(ctx)
+		}
+		status, body, err := h(r)
 		if err != nil {
 			status = http.StatusInternalServerError
 			var ae *apiError

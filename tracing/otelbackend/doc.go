@@ -56,9 +56,17 @@
 //	OTEL_SPAN_LINK_COUNT_LIMIT, OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT, OTEL_LINK_ATTRIBUTE_COUNT_LIMIT
 //	                                      (default 128 each; the SDK applies them)
 //
-// The OTLP exporters also read the TLS files named by
+// The OTLP exporter also reads the TLS files named by
 // OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE, CLIENT_CERTIFICATE and
-// CLIENT_KEY themselves.
+// CLIENT_KEY.
+//
+// The OTLP exporter is the backend's own: it reads the variables above
+// and the options in code as go.opentelemetry.io/otel's otlptracehttp and
+// otlptracegrpc do, sends the same requests and retries as they do, but
+// encodes spans straight into a buffer it reuses rather than building a
+// protobuf message tree per batch, which the garbage collector would then
+// trace (see BENCHMARKS.md). WithSDKExporter uses the SDK's exporters
+// instead.
 //
 // With no endpoint and no INSECURE variable, the backend sends to the
 // specification's default, http://localhost:4318/v1/traces (or

@@ -78,20 +78,28 @@ func planExporter(c *config) (exporterPlan, error) {
 		endpoint, perSignal = codeEndpoint, true
 	}
 	plan := exporterPlan{destination: "otlp " + string(proto) + " " + otlpURL(proto, endpoint, perSignal, oe, codeEndpoint != "")}
+	var headers map[string]string
+	if c.headers != nil {
+		headers = map[string]string{}
+		for k, v := range oe.headers {
+			headers[k] = v
+		}
+		for k, v := range c.headers {
+			headers[k] = v
+		}
+	}
+	if !c.sdkExporter {
+		// The backend's own OTLP exporter, configured as the SDK's would be.
+		cfg := resolveOTLPConfig(proto, codeEndpoint, headers)
+		plan.create = func(context.Context) (sdktrace.SpanExporter, error) { return newOTLPExporter(cfg) }
+		return plan, nil
+	}
 	if codeEndpoint == "" && c.protocol == "" && c.headers == nil {
 		plan.create = autoexportCreate
 		return plan, nil
 	}
-	headers := oe.headers
-	if c.headers != nil {
-		merged := map[string]string{}
-		for k, v := range oe.headers {
-			merged[k] = v
-		}
-		for k, v := range c.headers {
-			merged[k] = v
-		}
-		headers = merged
+	if headers == nil {
+		headers = oe.headers
 	}
 	plan.create = func(ctx context.Context) (sdktrace.SpanExporter, error) {
 		if proto == ProtocolGRPC {

@@ -36,6 +36,8 @@ type config struct {
 	headers    map[string]string
 	noGlobal   bool
 
+	sdkExporter bool
+
 	meterProvider metric.MeterProvider
 
 	service, environment, version string
@@ -140,4 +142,15 @@ func WithHeaders(h map[string]string) Option {
 // package documentation, Interoperability).
 func WithoutGlobal() Option {
 	return func(c *config) { c.noGlobal = true }
+}
+
+// WithSDKExporter makes the backend export OTLP through
+// go.opentelemetry.io/otel's own exporters (otlptracehttp, otlptracegrpc)
+// rather than its own. Both read the same variables and options and send
+// the same requests; the backend's encodes the spans straight into a
+// buffer it reuses, where the SDK's builds a protobuf message tree per
+// batch that the garbage collector must then trace (see BENCHMARKS.md).
+// The option is there for a difference no test has found.
+func WithSDKExporter() Option {
+	return func(c *config) { c.sdkExporter = true }
 }

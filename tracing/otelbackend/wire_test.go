@@ -150,3 +150,53 @@ func first(h map[string][]string, key string) string {
 	}
 	return ""
 }
+
+// TestExporters sends the same spans through the backend's own OTLP
+// exporter and through the SDK's (WithSDKExporter), over each transport,
+// and checks that the receiver gets the same spans and the same request
+// headers from both.
+func TestExporters(t *testing.T) {
+	for _, proto := range protocols {
+		t.Run(string(proto), func(t *testing.T) {
+			tracingtest.IsolateEnv(t, nil)
+			got := map[bool][]tracingtest.SpanData{}
+			agents := map[bool]string{}
+			for _, sdk := range []bool{false, true} {
+				r := otlptest.Start(t)
+				var opts []otelbackend.Option
+				if sdk {
+					opts = append(opts, otelbackend.WithSDKExporter())
+				}
+				opts = append(opts, otelbackend.WithHeaders(map[string]string{"x-team": "core"}))
+				tr := tracing.New(newBackend(t, r, proto, opts...))
+				ctx, root := tr.Start(context.Background(), "GET /notes/{id}", tracing.WithKind(tracing.SpanKindServer),
+					tracing.WithAttrs(tracing.String("http.request.method", "GET"), tracing.Int("http.response.status_code", 200)))
+				_, child := tr.Start(ctx, "SELECT notes", tracing.WithAttrs(tracing.StringSlice("tables", []string{"notes"})))
+				child.AddEvent("rows", tracing.Int("count", 1))
+				child.End()
+				root.End()
+				if err := tr.ForceFlush(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				got[sdk] = r.Spans(t, 2)
+				headers, _ := r.Requests()
+				if len(headers) == 0 || first(headers[0], "x-team") != "core" {
+					t.Errorf("sdk=%v: request headers %v, want x-team: core", sdk, headers)
+				}
+				agents[sdk] = first(headers[0], "user-agent")
+			}
+			if len(got[false]) != 2 || len(got[true]) != 2 {
+				t.Fatalf("spans: %d through the backend's exporter, %d through the SDK's", len(got[false]), len(got[true]))
+			}
+			for i := range 2 {
+				a, b := got[false][i], got[true][i]
+				if a.Name != b.Name || a.Kind != b.Kind || len(a.Attrs) != len(b.Attrs) || len(a.Events) != len(b.Events) {
+					t.Errorf("span %d: %+v\nthrough the SDK's exporter: %+v", i, a, b)
+				}
+			}
+			if !strings.HasPrefix(agents[false], "OTel OTLP Exporter Go/") || !strings.HasPrefix(agents[true], "OTel OTLP Exporter Go/") {
+				t.Errorf("user agents %q and %q, want the OTLP exporters' own", agents[false], agents[true])
+			}
+		})
+	}
+}

@@ -202,12 +202,21 @@ func (b *Backend) newTransport(rc *config.ReporterConfig, logger jaeger.Logger, 
 		}
 		return transport.NewHTTPTransport(rc.CollectorEndpoint, hopts...), redactURL(rc.CollectorEndpoint), nil
 	}
-	t, err := jaeger.NewUDPTransportWithParams(jaeger.UDPTransportParams{AgentClientUDPParams: utils.AgentClientUDPParams{
+	params := utils.AgentClientUDPParams{
 		HostPort:                   rc.LocalAgentHostPort,
 		Logger:                     logger,
 		DisableAttemptReconnecting: rc.DisableAttemptReconnecting,
 		AttemptReconnectInterval:   rc.AttemptReconnectInterval,
-	}})
+	}
+	var t jaeger.Transport
+	var err error
+	if spanLayout().ok {
+		t, err = newUDPTransport(params, b.lim.maxTagBytes(), func() int64 {
+			return int64(b.counts.Dropped(backendkit.DropQueueFull))
+		})
+	} else {
+		t, err = jaeger.NewUDPTransportWithParams(jaeger.UDPTransportParams{AgentClientUDPParams: params})
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("jaeger agent %s: %w", rc.LocalAgentHostPort, err)
 	}

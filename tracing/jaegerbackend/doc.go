@@ -163,4 +163,10 @@
 // agent that is down is lost unseen. The queue holds DefaultQueueSize
 // spans unless JAEGER_REPORTER_MAX_QUEUE_SIZE says otherwise: a program may
 // end ten thousand spans in a burst and shut down without losing one.
+//
+// To the UDP agent, the backend sends the datagrams jaeger-client-go's
+// UDP transport sends, byte for byte, but encodes each span straight into
+// the datagram, without jaeger-client-go's thrift structs (see
+// BENCHMARKS.md). The HTTP collector (JAEGER_ENDPOINT) is reached through
+// jaeger-client-go's own transport.
 package jaegerbackend

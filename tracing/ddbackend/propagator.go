@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
@@ -173,14 +175,14 @@ func (r extractReader) ForeachKey(handler func(key, val string) error) error {
 		err = handler(k, v)
 		return err == nil
 	}
-	tracing.RangeKeys(r.c, func(k string) bool {
+	each := func(k, v string) bool {
 		switch {
 		case strings.EqualFold(k, tracing.HeaderBaggage) || hasPrefixFold(k, otBaggagePrefix):
 			return true
 		case hasPrefixFold(k, "x-datadog-") && !ddOK:
 			return true
 		case strings.EqualFold(k, headerDDTags):
-			return pass(k, propagatedDDTags(r.c.Get(k)))
+			return pass(k, propagatedDDTags(v))
 		case strings.EqualFold(k, tracing.HeaderTracestate):
 			return true // with traceparent
 		case strings.EqualFold(k, tracing.HeaderTraceparent):
@@ -204,10 +206,71 @@ func (r extractReader) ForeachKey(handler func(key, val string) error) error {
 		// One value per key, as Get reads it: the formats dd-trace-go
 		// reads besides W3C have one value per header, and a request
 		// repeating a header thousands of times must not cost as many
-		// parses.
-		return pass(k, r.c.Get(k))
-	})
+		// parses. The key goes in lower case: dd-trace-go's extractors
+		// lower-case every key they are given (strings.ToLower, which
+		// allocates unless it is lower case already), three times per
+		// request, once per format.
+		return pass(lowerKey(k), v)
+	}
+	if h, ok := r.c.(tracing.HeaderCarrier); ok {
+		// An HTTP request's headers: the map's own keys and values, as
+		// they are (Get would canonicalise each key again).
+		for k, vs := range h {
+			v := ""
+			if len(vs) > 0 {
+				v = vs[0]
+			}
+			if !each(k, v) {
+				break
+			}
+		}
+		return err
+	}
+	tracing.RangeKeys(r.c, func(k string) bool { return each(k, r.c.Get(k)) })
 	return err
+}
+
+// lowerKey returns k in lower case, from a cache for keys that need
+// changing: header names are few. The cache stops growing at 256 keys,
+// past which keys are lower-cased on each call.
+func lowerKey(k string) string {
+	upper := false
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; 'A' <= c && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return k
+	}
+	if m := lowerKeys.m.Load(); m != nil {
+		if l, ok := (*m)[k]; ok {
+			return l
+		}
+	}
+	l := strings.ToLower(k)
+	lowerKeys.mu.Lock()
+	defer lowerKeys.mu.Unlock()
+	old := lowerKeys.m.Load()
+	if old != nil && len(*old) >= 256 {
+		return l
+	}
+	m := make(map[string]string, 8)
+	if old != nil {
+		for a, b := range *old {
+			m[a] = b
+		}
+	}
+	m[strings.Clone(k)] = l
+	lowerKeys.m.Store(&m)
+	return l
+}
+
+// lowerKeys caches lowerKey's answers, copy-on-write.
+var lowerKeys struct {
+	mu sync.Mutex
+	m  atomic.Pointer[map[string]string]
 }
 
 // Datadog headers dd-trace-go reads.

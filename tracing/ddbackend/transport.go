@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,7 +16,6 @@ import (
 	"time"
 
 	"github.com/polytrace/polytrace/tracing/backendkit"
-	"github.com/tinylib/msgp/msgp"
 )
 
 // agentTransport is the http.RoundTripper dd-trace-go reaches the agent
@@ -159,26 +159,18 @@ func (t *agentTransport) answer(resp *http.Response, err error, release func()) 
 
 // countingBody is an upload's body: dd-trace-go's payload, passed to the
 // HTTP transport as it reads it (no copy), and counted on the way
-// (countSpansFrom, through a pipe, on a goroutine of its own).
+// (spanCounter), on the transport's goroutine.
 type countingBody struct {
 	mu     sync.Mutex
 	src    io.ReadCloser
-	pw     *io.PipeWriter
+	count  spanCounter
 	done   bool
-	n      chan uint64
 	closed chan struct{} // closed by Close: the HTTP transport is done with the body
 	once   sync.Once
 }
 
 func newCountingBody(src io.ReadCloser) *countingBody {
-	pr, pw := io.Pipe()
-	b := &countingBody{src: src, pw: pw, n: make(chan uint64, 1), closed: make(chan struct{})}
-	go func() {
-		n := countSpansFrom(pr)
-		_, _ = io.Copy(io.Discard, pr) // what a malformed payload leaves
-		b.n <- n
-	}()
-	return b
+	return &countingBody{src: src, closed: make(chan struct{})}
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {
@@ -189,7 +181,7 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.src.Read(p)
 	if n > 0 {
-		_, _ = b.pw.Write(p[:n])
+		b.count.feed(p[:n])
 	}
 	return n, err
 }
@@ -204,107 +196,442 @@ func (b *countingBody) Close() error {
 
 // finish waits for the transport to be done with the body (it always
 // closes it: RoundTrip's contract; or until ctx, the request's, is done),
-// reads what it did not send, counts it,
-// and returns the payload's span count (the first call; later ones return
-// 0).
+// reads what it did not send, counts it, and returns the payload's span
+// count (the first call; later ones return 0).
 func (b *countingBody) finish(ctx context.Context) uint64 {
 	select {
 	case <-b.closed:
 	case <-ctx.Done(): // a transport of the application's that never closes it
 	}
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.done {
-		b.mu.Unlock()
 		return 0
 	}
 	b.done = true
-	_, _ = io.Copy(b.pw, b.src)
+	var buf [4096]byte
+	for {
+		n, err := b.src.Read(buf[:])
+		b.count.feed(buf[:n])
+		if err != nil || n == 0 {
+			break
+		}
+	}
 	_ = b.src.Close()
-	_ = b.pw.Close()
-	b.mu.Unlock()
-	return <-b.n
+	return b.count.spans
 }
 
-// countSpansFrom counts the spans of a v0.4 payload (an array of traces,
-// each an array of spans) that their trace's sampling priority keeps,
-// reading it as a stream, without keeping it: a chunk whose spans carry
-// _sampling_priority_v1 <= 0 is sent only for the agent's statistics and
-// dropped there, as sampling decided. A payload it cannot read counts as
-// zero (what was read before the error counts).
+// countSpansFrom counts the spans of the payload r holds.
 func countSpansFrom(r io.Reader) uint64 {
-	mr := msgp.NewReaderSize(r, 4096)
-	n, err := mr.ReadArrayHeader()
-	if err != nil {
-		return 0
-	}
-	var spans uint64
-	for range n {
-		m, err := mr.ReadArrayHeader()
-		if err != nil {
-			return spans
-		}
-		keep := true
-		for range m {
-			p, has, err := spanPriorityFrom(mr)
-			if err != nil {
-				return spans
-			}
-			if has && p <= 0 {
-				keep = false
-			}
-		}
-		if keep {
-			spans += uint64(m)
+	var c spanCounter
+	var buf [4096]byte
+	for {
+		n, err := r.Read(buf[:])
+		c.feed(buf[:n])
+		if err != nil || n == 0 {
+			return c.spans
 		}
 	}
-	return spans
 }
 
-// spanPriorityFrom reads one encoded span and returns its
-// _sampling_priority_v1 metric, if it has one.
-func spanPriorityFrom(mr *msgp.Reader) (p float64, has bool, err error) {
-	fields, err := mr.ReadMapHeader()
-	if err != nil {
-		return 0, false, err
+// countSpans counts the spans of a whole payload (see spanCounter).
+func countSpans(b []byte) uint64 {
+	var c spanCounter
+	c.feed(b)
+	return c.spans
+}
+
+// spanCounter counts the spans of a v0.4 payload (an array of traces, each
+// an array of spans) that their trace's sampling priority keeps, as the
+// payload streams past in pieces: a chunk whose spans carry
+// _sampling_priority_v1 <= 0 is sent only for the agent's statistics and
+// dropped there, as sampling decided. A trace's spans count once the
+// whole trace has been read; a payload it cannot read counts what was
+// read before the error. It reads one span at a time, keeping only a
+// span cut between two pieces.
+type spanCounter struct {
+	spans uint64 // the count so far
+
+	tail   []byte // the unread end of the pieces so far (a span cut in two)
+	need   int    // how long tail must be before it is worth reading again
+	state  uint8
+	traces int  // traces not begun yet
+	left   int  // spans of the current trace not read yet
+	size   int  // spans of the current trace
+	keep   bool // the current trace is kept
+}
+
+const (
+	countPayload = iota // before the payload's array header
+	countTrace          // before a trace's array header
+	countSpan           // in a trace
+	countDone           // the payload is read, or cannot be
+)
+
+// feed reads p, the next piece of the payload.
+func (c *spanCounter) feed(p []byte) {
+	if c.state == countDone || len(p) == 0 {
+		return
 	}
-	for range fields {
-		key, err := mr.ReadMapKeyPtr()
-		if err != nil {
-			return 0, false, err
+	buf := p
+	if len(c.tail) > 0 {
+		c.tail = append(c.tail, p...)
+		if len(c.tail) < c.need {
+			return // a long value still incomplete: nothing to read again yet
 		}
-		if string(key) != "metrics" || mr.IsNil() {
-			if err := mr.Skip(); err != nil {
-				return 0, false, err
+		buf = c.tail
+	}
+	d := msgpReader{b: buf}
+	for c.state != countDone {
+		start := d.i
+		if !c.step(&d) {
+			if d.short {
+				// The piece ends in it: read it again once the pieces
+				// reach as far as the reader wanted.
+				d.i, c.need = start, d.want-start
+				break
 			}
-			continue
-		}
-		n, err := mr.ReadMapHeader()
-		if err != nil {
-			return 0, false, err
-		}
-		for range n {
-			k, err := mr.ReadMapKeyPtr()
-			if err != nil {
-				return 0, false, err
-			}
-			if string(k) != samplingPriorityKey {
-				if err := mr.Skip(); err != nil {
-					return 0, false, err
-				}
-				continue
-			}
-			if p, err = mr.ReadFloat64(); err != nil {
-				return 0, false, err
-			}
-			has = true
+			c.state = countDone // malformed: the count stops here
 		}
 	}
-	return p, has, nil
+	if c.state == countDone {
+		c.tail = nil
+		return
+	}
+	c.tail = append(c.tail[:0], buf[d.i:]...) // (may overlap: append moves)
+}
+
+// step reads the next element: the payload's header, a trace's header,
+// a span, or the end of a trace. It reports false if it could not.
+func (c *spanCounter) step(d *msgpReader) bool {
+	switch c.state {
+	case countPayload:
+		n, ok := d.arrayHeader()
+		if !ok {
+			return false
+		}
+		c.traces, c.state = n, countTrace
+	case countTrace:
+		if c.traces == 0 {
+			c.state = countDone
+			return true
+		}
+		m, ok := d.arrayHeader()
+		if !ok {
+			return false
+		}
+		c.traces--
+		c.size, c.left, c.keep, c.state = m, m, true, countSpan
+	case countSpan:
+		if c.left == 0 {
+			if c.keep {
+				c.spans += uint64(c.size)
+			}
+			c.state = countTrace
+			return true
+		}
+		p, has, ok := d.spanPriority()
+		if !ok {
+			return false
+		}
+		if has && p <= 0 {
+			c.keep = false
+		}
+		c.left--
+	}
+	return true
 }
 
 // samplingPriorityKey is the metric that carries a trace's sampling
 // priority in a payload.
 const samplingPriorityKey = "_sampling_priority_v1"
+
+// msgpReader reads the msgpack of a payload, only as far as counting its
+// spans needs: array and map headers, strings, numbers, and skipping any
+// value whole.
+type msgpReader struct {
+	b []byte
+	i int
+	// short is set when a read failed because b ends before the value
+	// does (rather than because the value is malformed), want to the
+	// length b would have needed to go on.
+	short bool
+	want  int
+}
+
+func (d *msgpReader) need(n int) bool {
+	if n < 0 {
+		return false
+	}
+	if d.i+n > len(d.b) {
+		d.short, d.want = true, d.i+n
+		return false
+	}
+	return true
+}
+
+// uint reads a big-endian unsigned integer of n bytes.
+func (d *msgpReader) uint(n int) (uint64, bool) {
+	if !d.need(n) {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range d.b[d.i : d.i+n] {
+		v = v<<8 | uint64(c)
+	}
+	d.i += n
+	return v, true
+}
+
+// container reads the header of an array (map false) or a map.
+func (d *msgpReader) container(isMap bool) (int, bool) {
+	if !d.need(1) {
+		return 0, false
+	}
+	c := d.b[d.i]
+	d.i++
+	var n uint64
+	ok := true
+	switch {
+	case !isMap && c&0xf0 == 0x90, isMap && c&0xf0 == 0x80:
+		n = uint64(c & 0x0f)
+	case !isMap && c == 0xdc, isMap && c == 0xde:
+		n, ok = d.uint(2)
+	case !isMap && c == 0xdd, isMap && c == 0xdf:
+		n, ok = d.uint(4)
+	default:
+		return 0, false
+	}
+	return int(n), ok && n <= math.MaxInt32
+}
+
+func (d *msgpReader) arrayHeader() (int, bool) { return d.container(false) }
+
+// str reads a string (or binary) and returns it, not copied.
+func (d *msgpReader) str() ([]byte, bool) {
+	if !d.need(1) {
+		return nil, false
+	}
+	c := d.b[d.i]
+	d.i++
+	var n uint64
+	ok := true
+	switch {
+	case c&0xe0 == 0xa0:
+		n = uint64(c & 0x1f)
+	case c == 0xd9, c == 0xc4:
+		n, ok = d.uint(1)
+	case c == 0xda, c == 0xc5:
+		n, ok = d.uint(2)
+	case c == 0xdb, c == 0xc6:
+		n, ok = d.uint(4)
+	default:
+		return nil, false
+	}
+	if !ok || n > math.MaxInt32 || !d.need(int(n)) {
+		return nil, false
+	}
+	s := d.b[d.i : d.i+int(n)]
+	d.i += int(n)
+	return s, true
+}
+
+// key reads a map key: str, with a fast path for the short strings keys
+// are.
+func (d *msgpReader) key() ([]byte, bool) {
+	if i := d.i; i < len(d.b) {
+		if c := d.b[i]; c&0xe0 == 0xa0 {
+			end := i + 1 + int(c&0x1f)
+			if end <= len(d.b) {
+				d.i = end
+				return d.b[i+1 : end], true
+			}
+		}
+	}
+	return d.str()
+}
+
+// number reads any msgpack number as a float64.
+func (d *msgpReader) number() (float64, bool) {
+	if !d.need(1) {
+		return 0, false
+	}
+	c := d.b[d.i]
+	d.i++
+	switch {
+	case c <= 0x7f:
+		return float64(c), true
+	case c >= 0xe0:
+		return float64(int8(c)), true
+	case c == 0xca:
+		v, ok := d.uint(4)
+		return float64(math.Float32frombits(uint32(v))), ok
+	case c == 0xcb:
+		v, ok := d.uint(8)
+		return math.Float64frombits(v), ok
+	case c >= 0xcc && c <= 0xcf:
+		v, ok := d.uint(1 << (c - 0xcc))
+		return float64(v), ok
+	case c >= 0xd0 && c <= 0xd3:
+		n := 1 << (c - 0xd0)
+		v, ok := d.uint(n)
+		shift := 64 - 8*n
+		return float64(int64(v<<shift) >> shift), ok
+	}
+	return 0, false
+}
+
+// skip skips one value, whatever it is (containers with everything in
+// them). It runs over every value of every span, so it is written for
+// speed: bounds are checked once per value, and strings, the most common
+// values by far, take the first branch.
+func (d *msgpReader) skip() bool {
+	b, i := d.b, d.i
+	for left := 1; left > 0; left-- {
+		if i >= len(b) {
+			d.short, d.want = true, i+1
+			return false
+		}
+		c := b[i]
+		i++
+		if c&0xe0 == 0xa0 { // fixstr
+			i += int(c & 0x1f)
+			continue
+		}
+		var size int // bytes of the length that follows c
+		var n int    // bytes of data after it
+		switch {
+		case c <= 0x7f, c >= 0xe0, c == 0xc0, c == 0xc2, c == 0xc3:
+			continue
+		case c&0xf0 == 0x80:
+			left += 2 * int(c&0x0f)
+			continue
+		case c&0xf0 == 0x90:
+			left += int(c & 0x0f)
+			continue
+		case c == 0xd9, c == 0xc4:
+			size = 1
+		case c == 0xda, c == 0xc5:
+			size = 2
+		case c == 0xdb, c == 0xc6:
+			size = 4
+		case c == 0xc7, c == 0xc8, c == 0xc9: // ext: length, type, data
+			size, n = 1<<(c-0xc7), 1
+		case c == 0xca, c == 0xce, c == 0xd2:
+			n = 4
+		case c == 0xcb, c == 0xcf, c == 0xd3:
+			n = 8
+		case c == 0xcc, c == 0xd0:
+			n = 1
+		case c == 0xcd, c == 0xd1:
+			n = 2
+		case c >= 0xd4 && c <= 0xd8:
+			n = 1 + 1<<(c-0xd4)
+		case c == 0xdc, c == 0xdd, c == 0xde, c == 0xdf:
+			size = 2 << ((c - 0xdc) & 1) // 16 or 32 bits
+		default:
+			return false // 0xc1, never used
+		}
+		if size > 0 {
+			if i+size > len(b) {
+				d.short, d.want = true, i+size
+				return false
+			}
+			var m uint64
+			for _, x := range b[i : i+size] {
+				m = m<<8 | uint64(x)
+			}
+			i += size
+			if m > math.MaxInt32 {
+				return false
+			}
+			switch {
+			case c >= 0xdc && c <= 0xdd:
+				left += int(m)
+				continue
+			case c >= 0xde:
+				left += 2 * int(m)
+				continue
+			}
+			n += int(m)
+		}
+		i += n
+	}
+	if i > len(b) {
+		d.short, d.want = true, i
+		return false
+	}
+	d.i = i
+	return true
+}
+
+// spanPriority reads one encoded span and returns its
+// _sampling_priority_v1 metric, if it has one.
+func (d *msgpReader) spanPriority() (p float64, has bool, ok bool) {
+	fields, ok := d.container(true)
+	if !ok {
+		return 0, false, false
+	}
+	for range fields {
+		key, ok := d.key()
+		if !ok {
+			return 0, false, false
+		}
+		if string(key) != "metrics" || (d.need(1) && d.b[d.i] == 0xc0) {
+			if !d.skipScalar() && !d.skip() {
+				return 0, false, false
+			}
+			continue
+		}
+		n, ok := d.container(true)
+		if !ok {
+			return 0, false, false
+		}
+		for range n {
+			k, ok := d.key()
+			if !ok {
+				return 0, false, false
+			}
+			if string(k) != samplingPriorityKey {
+				if !d.skipScalar() && !d.skip() {
+					return 0, false, false
+				}
+				continue
+			}
+			if p, ok = d.number(); !ok {
+				return 0, false, false
+			}
+			has = true
+		}
+	}
+	return p, has, true
+}
+
+// skipScalar skips the values most span fields hold (a short string, a
+// small integer, a float64 or a 64-bit integer) and reports whether it
+// did; skip handles the rest.
+func (d *msgpReader) skipScalar() bool {
+	i := d.i
+	if i >= len(d.b) {
+		return false
+	}
+	c := d.b[i]
+	n := 1
+	switch {
+	case c&0xe0 == 0xa0:
+		n += int(c & 0x1f)
+	case c <= 0x7f, c >= 0xe0:
+	case c == 0xcb, c == 0xcf, c == 0xd3:
+		n += 8
+	default:
+		return false
+	}
+	if i+n > len(d.b) {
+		return false
+	}
+	d.i = i + n
+	return true
+}
 
 // full reports whether uploads under way hold maxPending spans or more.
 func (t *agentTransport) full() bool {

@@ -3,8 +3,11 @@
 // sampler, processor and exporter or loopback sink on both sides; the
 // none backend against OpenTelemetry's no-op tracer; every propagation
 // format against the vendor's propagator; each HTTP middleware and
-// tracesql against bare code and the vendors' own instrumentation; and how
-// many spans one core exports per backend.
+// tracesql against bare code and the vendors' own instrumentation; how
+// many spans one core exports per backend; and what each group of the
+// middleware's attributes costs per backend (BenchmarkAttrGroups).
+// bench/loadtest runs the example services end to end, beside each
+// vendor's stock stack (bench/loadtest/stocknotes).
 //
 // It has no API: everything is in its _test.go files, which may import
 // every vendor module. Run and compare with

@@ -68,7 +68,7 @@ case "${1:-}" in
     DD_INSTRUMENTATION_TELEMETRY_ENABLED=false DD_REMOTE_CONFIGURATION_ENABLED=false DD_RUNTIME_METRICS_ENABLED=false
     DD_RUNTIME_METRICS_V2_ENABLED=false DD_TRACE_STARTUP_LOGS=false DD_DATA_STREAMS_ENABLED=false DD_APPSEC_ENABLED=false)
   ir() { # ir NAME N: total instructions of running NAME N times
-    env "${quiet[@]}" GOGC=off GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind \
+    env "${quiet[@]}" GOGC=off GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off GOMAXPROCS=1 valgrind --tool=callgrind \
       --callgrind-out-file="$tmp/cg.out" "$tmp/x.test" -test.run '^$' -test.bench "^$(sed 's/[][().*+?^$|{}]/\\&/g' <<<"$1" | sed 's#/#$/^#g')\$" \
       -test.benchtime "${2}x" -test.count 1 >/dev/null 2>&1
     callgrind_annotate "$tmp/cg.out" 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",", "", $1); print $1}'

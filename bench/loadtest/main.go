@@ -1,18 +1,24 @@
 // Command loadtest measures the example services end to end: it builds
-// examples/notes and examples/calendar, runs them as processes on loopback
-// ports once per tracing backend (none, otel to a loopback OTLP/HTTP sink,
-// datadog to a loopback fake agent, jaeger to a loopback UDP port), drives
-// them with a closed-loop load of GET /notes/{id} and of
+// examples/notes and examples/calendar, and bench/loadtest/stocknotes (the
+// notes service on each vendor's own instrumentation), runs them as
+// processes on loopback ports once per variant — polytrace on each backend
+// (none, otel to a loopback OTLP/HTTP sink, datadog to a loopback fake
+// agent, jaeger to a loopback UDP port) beside the vendor's stock stack
+// reporting to the same sink, and the bare service without tracing —
+// drives them with a closed-loop load of GET /notes/{id} and of
 // POST /notes?desc=…&add_date=y (which calls the calendar service), and
-// prints requests per second and p50/p99 latency per backend, relative to
-// none.
+// prints requests per second and p50/p99 latency per variant, relative to
+// the first.
 //
-//	go run ./bench/loadtest                      # 10 s per scenario and backend
+//	go run ./bench/loadtest                      # 10 s per scenario and variant
 //	go run ./bench/loadtest -duration 5s -rounds 3 -concurrency 8
+//	go run ./bench/loadtest -callgrind 2000      # instructions, allocations and bytes per request, by layer
 //
 // Every request goes to 127.0.0.1; every phase is bounded by -duration and
 // -max-requests, and the program stops by itself. NOTES_HELPER_DELAY is 0,
-// so the tutorial's sleep does not hide the cost of tracing.
+// so the tutorial's sleep does not hide the cost of tracing. notes calls
+// calendar over HTTP by default (-calendar-protocol), as the stock stacks
+// do, so that the comparison is like for like.
 package main
 
 import (
@@ -23,7 +29,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,26 +39,69 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/polytrace/polytrace/tracing/ddbackend/ddtest"
 )
 
 var (
-	duration    = flag.Duration("duration", 10*time.Second, "measured time per scenario and backend")
+	duration    = flag.Duration("duration", 10*time.Second, "measured time per scenario and variant")
 	warmup      = flag.Duration("warmup", 2*time.Second, "unmeasured load before each measurement")
 	maxRequests = flag.Int("max-requests", 500000, "upper bound on the requests of one measurement")
 	concurrency = flag.Int("concurrency", 8, "requests in flight (closed loop)")
-	rounds      = flag.Int("rounds", 1, "rounds over all backends; medians are reported")
-	backendList = flag.String("backends", "none,otel,datadog,jaeger", "backends to compare, none first")
+	rounds      = flag.Int("rounds", 1, "rounds over all variants; medians are reported")
+	variantList = flag.String("variants", defaultVariants, "variants to compare, the baseline first (see variants)")
 	scenarios   = flag.String("scenarios", "get,post", "get: GET /notes/{id}; post: POST /notes?desc=…&add_date=y")
-	binDir      = flag.String("bin", "", "directory holding prebuilt notes and calendar binaries (default: build them)")
-	callgrind   = flag.Int("callgrind", 0, "instead of the load test: run notes under valgrind's callgrind and count its instructions per GET /notes/{id} over this many sequential requests")
+	calProto    = flag.String("calendar-protocol", "http", "how notes calls calendar: http (as the stock stacks do) or grpc (the example's default)")
+	binDir      = flag.String("bin", "", "directory holding prebuilt notes, calendar and stocknotes binaries (default: build them)")
+	callgrind   = flag.Int("callgrind", 0, "instead of the load test: run notes under valgrind's callgrind and count its instructions, allocations and bytes per request over this many sequential requests of each scenario")
 	cgDir       = flag.String("callgrind-dir", "", "where -callgrind keeps its profiles (default: a temporary directory, removed)")
+	layersOf    = flag.String("layers", "", "instead of the load test: print the by-layer breakdown of this callgrind profile (divided by -callgrind requests, if given)")
 	extraEnv    envFlag
 )
 
 func init() {
 	flag.Var(&extraEnv, "env", "KEY=VALUE added to the services' environment (repeatable), e.g. -env OTEL_TRACES_EXPORTER=none")
+}
+
+// variant is one way of running the notes service.
+type variant struct {
+	name    string
+	bin     string   // "notes" (polytrace) or "stocknotes"
+	backend string   // TRACING_BACKEND of calendar (and of notes when bin is notes)
+	env     []string // more environment for notes
+	about   string
+}
+
+// variants are what -variants names.
+var variants = []variant{
+	{"bare", "stocknotes", "none", []string{"STOCK_STACK=bare"}, "the notes service without any tracing library"},
+	{"none", "notes", "none", nil, "polytrace, TRACING_BACKEND=none"},
+	{"otel-stock", "stocknotes", "otel", []string{"STOCK_STACK=otel"}, "otelhttp server and client, XSAM/otelsql, SDK batch processor, otlptracehttp"},
+	{"otel", "notes", "otel", nil, "polytrace, TRACING_BACKEND=otel (OTLP/HTTP)"},
+	{"datadog-stock", "stocknotes", "datadog", []string{"STOCK_STACK=datadog"}, "dd-trace-go v2 contrib chi, net/http, database/sql"},
+	{"datadog-stock-noqs", "stocknotes", "datadog", []string{"STOCK_STACK=datadog", "DD_TRACE_HTTP_URL_QUERY_STRING_DISABLED=true"},
+		"as datadog-stock, without the query string in http.url (no obfuscation)"},
+	{"datadog", "notes", "datadog", nil, "polytrace, TRACING_BACKEND=datadog"},
+	{"jaeger-stock", "stocknotes", "jaeger", []string{"STOCK_STACK=jaeger"}, "jaeger-client-go, go-stdlib nethttp server and client, SQL spans by hand"},
+	{"jaeger-stock-noct", "stocknotes", "jaeger", []string{"STOCK_STACK=jaeger", "STOCK_JAEGER_CLIENTTRACE=off"},
+		"as jaeger-stock, without nethttp's httptrace events (ClientTrace(false))"},
+	{"jaeger", "notes", "jaeger", nil, "polytrace, TRACING_BACKEND=jaeger"},
+}
+
+const defaultVariants = "bare,none,otel-stock,otel,datadog-stock,datadog-stock-noqs,datadog,jaeger-stock,jaeger-stock-noct,jaeger"
+
+func lookupVariants(list string) ([]variant, error) {
+	var vs []variant
+	for _, name := range strings.Split(list, ",") {
+		i := slices.IndexFunc(variants, func(v variant) bool { return v.name == name })
+		switch {
+		case i >= 0:
+			vs = append(vs, variants[i])
+		case slices.Contains([]string{"console"}, name):
+			vs = append(vs, variant{name: name, bin: "notes", backend: name})
+		default:
+			return nil, fmt.Errorf("unknown variant %q", name)
+		}
+	}
+	return vs, nil
 }
 
 // envFlag collects repeated -env flags.
@@ -98,6 +146,22 @@ func (r result) cpuPerRequest() time.Duration {
 func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
 
 func run() error {
+	if *calProto != "http" && *calProto != "grpc" {
+		return fmt.Errorf("-calendar-protocol %q: want http or grpc", *calProto)
+	}
+	if *layersOf != "" {
+		fns, total, err := selfCosts(*layersOf)
+		if err != nil {
+			return err
+		}
+		n := max(*callgrind, 1)
+		fmt.Printf("%s instructions in all\n", thousands(total/float64(n)))
+		return writeLayers("/dev/stdout", fns, n)
+	}
+	vs, err := lookupVariants(*variantList)
+	if err != nil {
+		return err
+	}
 	dir := *binDir
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "polytrace-loadtest")
@@ -110,39 +174,38 @@ func run() error {
 		}
 		dir = tmp
 	}
-	sinks, err := startSinks()
+	sinks, err := startSinks(*callgrind > 0)
 	if err != nil {
 		return err
 	}
 	defer sinks.close()
 
-	backends := strings.Split(*backendList, ",")
 	if *callgrind > 0 {
-		return instructions(dir, backends, sinks)
+		return instructions(dir, vs, sinks)
 	}
 	scens := strings.Split(*scenarios, ",")
-	results := map[string][]result{} // scenario/backend → one per round
+	results := map[string][]result{} // scenario/variant → one per round
 	for round := range *rounds {
-		for _, be := range backends {
+		for _, v := range vs {
 			for _, sc := range scens {
-				r, err := measure(dir, be, sc, sinks)
+				r, err := measure(dir, v, sc, sinks)
 				if err != nil {
-					return fmt.Errorf("%s, %s: %w", be, sc, err)
+					return fmt.Errorf("%s, %s: %w", v.name, sc, err)
 				}
-				fmt.Fprintf(os.Stderr, "round %d %-8s %-4s %8.0f req/s  p50 %v  p99 %v  services' CPU %v/req  (%d requests, %d errors)\n",
-					round+1, be, sc, r.rps(), r.p50, r.p99, r.cpuPerRequest(), r.requests, r.errors)
-				results[sc+"/"+be] = append(results[sc+"/"+be], r)
+				fmt.Fprintf(os.Stderr, "round %d %-18s %-4s %8.0f req/s  p50 %v  p99 %v  services' CPU %v/req  (%d requests, %d errors)\n",
+					round+1, v.name, sc, r.rps(), r.p50, r.p99, r.cpuPerRequest(), r.requests, r.errors)
+				results[sc+"/"+v.name] = append(results[sc+"/"+v.name], r)
 			}
 		}
 	}
-	fmt.Printf("\n%d cores, GOMAXPROCS of each service unset, concurrency %d, %v per measurement, %d round(s), medians\n\n",
-		numCPU(), *concurrency, *duration, *rounds)
-	fmt.Println("| scenario | backend | req/s | vs none | p50 | p99 | p99 vs none | services' CPU/req | errors |")
+	fmt.Printf("\n%d cores, GOMAXPROCS of each service unset, concurrency %d, %v per measurement, %d round(s), medians; notes calls calendar over %s\n\n",
+		numCPU(), *concurrency, *duration, *rounds, *calProto)
+	fmt.Printf("| scenario | variant | req/s | vs %s | p50 | p99 | p99 vs %s | services' CPU/req | errors |\n", vs[0].name, vs[0].name)
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	for _, sc := range scens {
-		base := median(results[sc+"/"+backends[0]])
-		for _, be := range backends {
-			rs := results[sc+"/"+be]
+		base := median(results[sc+"/"+vs[0].name])
+		for _, v := range vs {
+			rs := results[sc+"/"+v.name]
 			m := median(rs)
 			errs := 0
 			for _, r := range rs {
@@ -153,13 +216,13 @@ func run() error {
 				cpus[i] = r.cpuPerRequest()
 			}
 			slices.Sort(cpus)
-			fmt.Printf("| %s | %s | %.0f | %.1f%% | %v | %v | %+.1f%% | %v | %d |\n", scenarioName(sc), be, m.rps(),
+			fmt.Printf("| %s | %s | %.0f | %.1f%% | %v | %v | %+.1f%% | %v | %d |\n", scenarioName(sc), v.name, m.rps(),
 				100*m.rps()/base.rps(), m.p50.Round(time.Microsecond), m.p99.Round(time.Microsecond),
 				100*(float64(m.p99)/float64(base.p99)-1), cpus[len(cpus)/2].Round(100*time.Nanosecond), errs)
 		}
 	}
-	fmt.Printf("\nspans received by the sinks: otlp %d requests, datadog %d payloads, jaeger %d datagrams\n",
-		sinks.otlpRequests.Load(), sinks.dd.Requests()["/v0.4/traces"], sinks.udpPackets.Load())
+	otlp, dd, jg := sinks.counts()
+	fmt.Printf("\nreceived by the sinks: otlp %d requests, datadog %d payloads, jaeger %d datagrams\n", otlp, dd, jg)
 	return nil
 }
 
@@ -221,108 +284,75 @@ func procCPU(pid int) time.Duration {
 // every Linux architecture Go supports.
 const clockTicks = 100
 
-// build compiles the two services into dir.
+// build compiles the services into dir: notes with the polytrace_loadtest
+// tag, which serves its allocation counters on LOADTEST_DEBUG_ADDR.
 func build(dir string) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
 	}
-	for _, name := range []string{"notes", "calendar"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), "./examples/"+name)
+	for _, b := range [][]string{
+		{"notes", "-tags", "polytrace_loadtest", "./examples/notes"},
+		{"calendar", "./examples/calendar"},
+		{"stocknotes", "./bench/loadtest/stocknotes"},
+	} {
+		args := append([]string{"build", "-o", filepath.Join(dir, b[0])}, b[1:]...)
+		cmd := exec.Command("go", args...)
 		cmd.Dir = root
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("building %s: %w", name, err)
+			return fmt.Errorf("building %s: %w", b[0], err)
 		}
 	}
 	return nil
 }
 
+// moduleRoot returns the root of the repository (where go.work is).
 func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("not inside the polytrace module (no go.mod found)")
+			return "", errors.New("not inside the polytrace repository (no go.work found)")
 		}
 		dir = parent
 	}
 }
 
-// sinks are the loopback destinations of the backends; each keeps nothing.
-type sinks struct {
-	otlp         *httptest.Server
-	otlpRequests atomic.Int64
-	dd           *ddtest.Agent
-	udp          net.PacketConn
-	udpPackets   atomic.Int64
-	udpDone      chan struct{}
-}
-
-func startSinks() (*sinks, error) {
-	s := &sinks{udpDone: make(chan struct{})}
-	s.otlp = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		s.otlpRequests.Add(1)
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		w.WriteHeader(http.StatusOK)
-	}))
-	s.dd = ddtest.Start(ddtest.Config{Discard: true})
-	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		s.otlp.Close()
-		s.dd.Close()
-		return nil, err
-	}
-	s.udp = udp
-	go func() {
-		defer close(s.udpDone)
-		buf := make([]byte, 65536)
-		for {
-			if _, _, err := udp.ReadFrom(buf); err != nil {
-				return
-			}
-			s.udpPackets.Add(1)
-		}
-	}()
-	return s, nil
-}
-
-func (s *sinks) close() {
-	s.otlp.Close()
-	s.dd.Close()
-	_ = s.udp.Close()
-	<-s.udpDone
-}
-
-// env is the environment of a service reporting to backend.
-func (s *sinks) env(backend string) []string {
+// env is the environment of a service of variant v: calendar's when notes
+// is false.
+func (s *sinks) env(v variant, notes bool) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "DD_") || strings.HasPrefix(kv, "OTEL_") || strings.HasPrefix(kv, "JAEGER_") ||
-			strings.HasPrefix(kv, "TRACING_") || strings.HasPrefix(kv, "NOTES_") || strings.HasPrefix(kv, "CALENDAR_") {
+			strings.HasPrefix(kv, "TRACING_") || strings.HasPrefix(kv, "NOTES_") || strings.HasPrefix(kv, "CALENDAR_") ||
+			strings.HasPrefix(kv, "STOCK_") || strings.HasPrefix(kv, "GOMAXPROCS=") || strings.HasPrefix(kv, "GODEBUG=") ||
+			strings.HasPrefix(kv, "GOGC=") {
 			continue
 		}
 		env = append(env, kv)
 	}
-	env = append(env, "TRACING_BACKEND="+backend, "NOTES_HELPER_DELAY=0")
-	switch backend {
+	env = append(env, "TRACING_BACKEND="+v.backend, "NOTES_HELPER_DELAY=0")
+	switch v.backend {
 	case "otel":
-		env = append(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="+s.otlp.URL+"/v1/traces",
+		env = append(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="+s.otlpURL+"/v1/traces",
 			"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/protobuf")
 	case "datadog", "dd":
-		env = append(env, "DD_TRACE_AGENT_URL="+s.dd.URL())
-		env = append(env, ddtest.QuietEnv...)
+		env = append(env, "DD_TRACE_AGENT_URL="+s.ddURL())
+		env = append(env, ddQuietEnv...)
 	case "jaeger":
-		host, port, _ := net.SplitHostPort(s.udp.LocalAddr().String())
+		host, port := s.jaegerHostPort()
 		env = append(env, "JAEGER_AGENT_HOST="+host, "JAEGER_AGENT_PORT="+port,
 			"JAEGER_SAMPLER_TYPE=const", "JAEGER_SAMPLER_PARAM=1")
+	}
+	if notes {
+		env = append(env, v.env...)
 	}
 	return append(env, extraEnv...)
 }
@@ -346,6 +376,10 @@ type service struct {
 func startService(bin string, env []string) (*service, error) {
 	cmd := exec.Command(bin)
 	cmd.Env = env
+	return startCmd(cmd)
+}
+
+func startCmd(cmd *exec.Cmd) (*service, error) {
 	cmd.Stdout = io.Discard
 	cmd.Stderr = os.Stderr
 	if os.Getenv("LOADTEST_SERVICE_LOGS") == "" {
@@ -371,25 +405,94 @@ func (s *service) stop() {
 	}
 }
 
-// measure starts calendar and notes on backend, loads them with scenario
-// and stops them.
-func measure(dir, backend, scenario string, s *sinks) (result, error) {
+// pair is a running calendar and the address notes should listen on and
+// the environment it needs to reach calendar.
+type pair struct {
+	cal       *service
+	notesAddr string
+	notesEnv  []string
+}
+
+// startCalendar starts calendar for variant v (on v's backend, or with
+// tracing off if untraced) and returns where notes is to listen and its
+// environment.
+func startCalendar(dir string, v variant, s *sinks, untraced bool) (*pair, error) {
 	calAddr, err := freeAddr()
 	if err != nil {
-		return result{}, err
+		return nil, err
+	}
+	calGRPC, err := freeAddr()
+	if err != nil {
+		return nil, err
 	}
 	notesAddr, err := freeAddr()
 	if err != nil {
-		return result{}, err
+		return nil, err
 	}
-	env := s.env(backend)
-	cal, err := startService(filepath.Join(dir, "calendar"), append(env, "CALENDAR_ADDR="+calAddr))
+	calVariant := v
+	if untraced {
+		calVariant.backend = "none"
+	}
+	cal, err := startService(filepath.Join(dir, "calendar"),
+		append(s.env(calVariant, false), "CALENDAR_ADDR="+calAddr, "CALENDAR_GRPC_ADDR="+calGRPC))
+	if err != nil {
+		return nil, err
+	}
+	env := append(s.env(v, true), "NOTES_ADDR="+notesAddr, "CALENDAR_URL=http://"+calAddr+"/calendar",
+		"CALENDAR_GRPC="+calGRPC, "CALENDAR_PROTOCOL="+*calProto)
+	return &pair{cal: cal, notesAddr: notesAddr, notesEnv: env}, nil
+}
+
+// prepare waits until notes and calendar answer and creates the note that
+// GET /notes/1 finds.
+func prepare(client *http.Client, p *pair, notes *service, timeout time.Duration) error {
+	base := "http://" + p.notesAddr
+	if err := waitReady(client, base+"/health", timeout, notes, p.cal); err != nil {
+		return err
+	}
+	calURL := strings.TrimPrefix(p.notesEnv[slices.IndexFunc(p.notesEnv, func(kv string) bool {
+		return strings.HasPrefix(kv, "CALENDAR_URL=")
+	})], "CALENDAR_URL=")
+	if err := waitReady(client, calURL, timeout, notes, p.cal); err != nil {
+		return err
+	}
+	return send(client, "POST", base+"/notes?desc=first", http.StatusCreated)
+}
+
+func send(client *http.Client, method, url string, want int) error {
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: %s", method, url, resp.Status)
+	}
+	return nil
+}
+
+// scenario returns the request of scenario sc and the status it answers.
+func scenario(base, sc string) (method, url string, want int) {
+	if sc == "post" {
+		return "POST", base + "/notes?desc=load+test+note&add_date=y", http.StatusCreated
+	}
+	return "GET", base + "/notes/1", http.StatusOK
+}
+
+// measure starts calendar and notes for variant v, loads them with
+// scenario and stops them.
+func measure(dir string, v variant, sc string, s *sinks) (result, error) {
+	p, err := startCalendar(dir, v, s, false)
 	if err != nil {
 		return result{}, err
 	}
-	defer cal.stop()
-	notes, err := startService(filepath.Join(dir, "notes"), append(env, "NOTES_ADDR="+notesAddr,
-		"CALENDAR_URL=http://"+calAddr+"/calendar"))
+	defer p.cal.stop()
+	notes, err := startService(filepath.Join(dir, v.bin), p.notesEnv)
 	if err != nil {
 		return result{}, err
 	}
@@ -398,35 +501,15 @@ func measure(dir, backend, scenario string, s *sinks) (result, error) {
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		MaxIdleConnsPerHost: *concurrency, MaxConnsPerHost: *concurrency, DisableCompression: true}}
 	defer client.CloseIdleConnections()
-	base := "http://" + notesAddr
-	if err := waitReady(client, base+"/health", 20*time.Second, notes, cal); err != nil {
+	if err := prepare(client, p, notes, 20*time.Second); err != nil {
 		return result{}, err
 	}
-	if err := waitReady(client, "http://"+calAddr+"/calendar", 20*time.Second, notes, cal); err != nil {
-		return result{}, err
-	}
-	// One note for GET /notes/1 to find.
-	if resp, err := client.Post(base+"/notes?desc=first", "", nil); err != nil {
-		return result{}, err
-	} else {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			return result{}, fmt.Errorf("POST /notes: %s", resp.Status)
-		}
-	}
-	newReq := func() (*http.Request, error) { return http.NewRequest("GET", base+"/notes/1", nil) }
-	want := http.StatusOK
-	if scenario == "post" {
-		newReq = func() (*http.Request, error) {
-			return http.NewRequest("POST", base+"/notes?desc=load+test+note&add_date=y", nil)
-		}
-		want = http.StatusCreated
-	}
+	method, url, want := scenario("http://"+p.notesAddr, sc)
+	newReq := func() (*http.Request, error) { return http.NewRequest(method, url, nil) }
 	load(client, newReq, want, *warmup, *maxRequests)
-	cpu0 := procCPU(notes.cmd.Process.Pid) + procCPU(cal.cmd.Process.Pid)
+	cpu0 := procCPU(notes.cmd.Process.Pid) + procCPU(p.cal.cmd.Process.Pid)
 	r := load(client, newReq, want, *duration, *maxRequests)
-	r.cpu = procCPU(notes.cmd.Process.Pid) + procCPU(cal.cmd.Process.Pid) - cpu0
+	r.cpu = procCPU(notes.cmd.Process.Pid) + procCPU(p.cal.cmd.Process.Pid) - cpu0
 	return r, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/polytrace/polytrace/tracing/backendkit"
+	"github.com/tinylib/msgp/msgp"
 )
 
 // agentTransport is the http.RoundTripper dd-trace-go reaches the agent
@@ -54,6 +56,9 @@ type agentTransport struct {
 	counts *backendkit.Counters
 }
 
+// newAgentTransport returns a transport over base that counts into
+// counts and bounds the spans of unanswered uploads to maxPending
+// (DefaultMaxPendingSpans if it is not positive).
 func newAgentTransport(base http.RoundTripper, counts *backendkit.Counters, maxPending int) *agentTransport {
 	if maxPending <= 0 {
 		maxPending = DefaultMaxPendingSpans
@@ -85,6 +90,10 @@ func defaultTransport(agent *url.URL, timeout time.Duration) *http.Transport {
 	return t
 }
 
+// RoundTrip sends req through the base transport, bound to the backend's
+// lifetime (or New's ctx); a trace upload is admitted against
+// maxPending, counted as it is sent, and its spans counted as exported or
+// dropped by the answer.
 func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	bound := t.life
 	if s := t.setup.Load(); s != nil {
@@ -148,6 +157,8 @@ func (t *agentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.answer(resp, err, release)
 }
 
+// answer returns the base transport's answer, calling release (the
+// request's context) once its body is closed, or at once if it failed.
 func (t *agentTransport) answer(resp *http.Response, err error, release func()) (*http.Response, error) {
 	if err != nil {
 		release()
@@ -169,10 +180,13 @@ type countingBody struct {
 	once   sync.Once
 }
 
+// newCountingBody returns a countingBody reading src.
 func newCountingBody(src io.ReadCloser) *countingBody {
 	return &countingBody{src: src, closed: make(chan struct{})}
 }
 
+// Read reads the payload into p and counts what it read; once finish
+// ran, it reports io.EOF.
 func (b *countingBody) Read(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -218,7 +232,7 @@ func (b *countingBody) finish(ctx context.Context) uint64 {
 		}
 	}
 	_ = b.src.Close()
-	return b.count.spans
+	return b.count.total()
 }
 
 // countSpansFrom counts the spans of the payload r holds.
@@ -229,15 +243,16 @@ func countSpansFrom(r io.Reader) uint64 {
 		n, err := r.Read(buf[:])
 		c.feed(buf[:n])
 		if err != nil || n == 0 {
-			return c.spans
+			return c.total()
 		}
 	}
 }
 
-// countSpans counts the spans of a whole payload (see spanCounter).
+// countSpans counts the spans of a whole payload (see spanCounter). It
+// reads b in place: nothing is copied.
 func countSpans(b []byte) uint64 {
 	var c spanCounter
-	c.feed(b)
+	c.scan(b)
 	return c.spans
 }
 
@@ -246,21 +261,33 @@ func countSpans(b []byte) uint64 {
 // payload streams past in pieces: a chunk whose spans carry
 // _sampling_priority_v1 <= 0 is sent only for the agent's statistics and
 // dropped there, as sampling decided. A trace's spans count once the
-// whole trace has been read; a payload it cannot read counts what was
-// read before the error. It reads one span at a time, keeping only a
-// span cut between two pieces.
+// whole trace has been read; a payload it cannot read (malformed) counts
+// what was read before the error.
+//
+// It decodes with tinylib/msgp's functions on byte slices (dd-trace-go
+// encodes the payload with the same package), one element at a time: the
+// payload's header, a trace's header, or a whole span. An element cut
+// between two pieces is kept (tail) and read again once more pieces came:
+// at least twice as many bytes as at the failed read, and minRetry, so
+// that a span far longer than the pieces is read a logarithmic number of
+// times, not once a piece; total reads what the last pieces left. The
+// tail holds at most about twice the longest span (for a malformed length,
+// the rest of the payload): bounded by the payload, which its sender holds
+// anyway. Nothing is allocated per span.
 type spanCounter struct {
 	spans uint64 // the count so far
 
-	tail   []byte // the unread end of the pieces so far (a span cut in two)
+	tail   []byte // the unread end of the pieces so far (an element cut in two)
 	need   int    // how long tail must be before it is worth reading again
 	state  uint8
-	traces int  // traces not begun yet
-	left   int  // spans of the current trace not read yet
-	size   int  // spans of the current trace
-	keep   bool // the current trace is kept
+	traces uint32 // traces not begun yet
+	left   uint32 // spans of the current trace not read yet
+	size   uint32 // spans of the current trace
+	keep   bool   // the current trace is kept
+	known  bool   // a span of the current trace has told its priority
 }
 
+// The states of a spanCounter: what it reads next.
 const (
 	countPayload = iota // before the payload's array header
 	countTrace          // before a trace's array header
@@ -268,229 +295,191 @@ const (
 	countDone           // the payload is read, or cannot be
 )
 
-// feed reads p, the next piece of the payload.
+// minRetry is the least a cut element's tail must have grown to before
+// the counter reads it again: small pieces are read in batches.
+const minRetry = 4096
+
+// feed reads p, the next piece of the payload; the counter keeps none of
+// it past the call but what it copies into its tail.
 func (c *spanCounter) feed(p []byte) {
 	if c.state == countDone || len(p) == 0 {
 		return
 	}
-	buf := p
-	if len(c.tail) > 0 {
-		c.tail = append(c.tail, p...)
-		if len(c.tail) < c.need {
-			return // a long value still incomplete: nothing to read again yet
-		}
-		buf = c.tail
-	}
-	d := msgpReader{b: buf}
-	for c.state != countDone {
-		start := d.i
-		if !c.step(&d) {
-			if d.short {
-				// The piece ends in it: read it again once the pieces
-				// reach as far as the reader wanted.
-				d.i, c.need = start, d.want-start
-				break
-			}
-			c.state = countDone // malformed: the count stops here
-		}
-	}
-	if c.state == countDone {
-		c.tail = nil
+	if len(c.tail) == 0 {
+		c.keepRest(c.scan(p))
 		return
 	}
-	c.tail = append(c.tail[:0], buf[d.i:]...) // (may overlap: append moves)
+	c.tail = append(c.tail, p...)
+	if len(c.tail) >= c.need {
+		c.keepRest(c.scan(c.tail))
+	}
 }
 
-// step reads the next element: the payload's header, a trace's header,
-// a span, or the end of a trace. It reports false if it could not.
-func (c *spanCounter) step(d *msgpReader) bool {
+// total returns the count once the last piece was fed: it reads the tail
+// the pieces left, however short it is of the next retry.
+func (c *spanCounter) total() uint64 {
+	if c.state != countDone && len(c.tail) > 0 {
+		c.keepRest(c.scan(c.tail))
+	}
+	return c.spans
+}
+
+// keepRest keeps rest, what scan left unread (within a piece or the tail
+// itself), as the tail to be completed by the next pieces.
+func (c *spanCounter) keepRest(rest []byte) {
+	switch {
+	case c.state == countDone:
+		c.tail = nil
+	case len(rest) == 0:
+		c.tail = c.tail[:0]
+	default:
+		// The tail is read again once it is need long: it grows to that
+		// at once (rest may be within it: it is moved, not lost).
+		c.need = max(2*len(rest), minRetry)
+		c.tail = append(slices.Grow(c.tail[:0], c.need), rest...)
+	}
+}
+
+// scan reads the elements b holds in full and returns the rest of b: an
+// element cut short by its end, or nothing once the payload is read or
+// found malformed (countDone).
+func (c *spanCounter) scan(b []byte) []byte {
+	for c.state != countDone {
+		o, err := c.step(b)
+		if err != nil {
+			if err == msgp.ErrShortBytes {
+				return b
+			}
+			c.state = countDone // malformed: the count stops here
+			break
+		}
+		b = o
+	}
+	return nil
+}
+
+// step reads the next element of b: the payload's header, a trace's
+// header, a span, or the end of a trace (nothing). It returns the rest of
+// b, or msgp.ErrShortBytes if b ends within the element, or another error
+// if it is malformed.
+func (c *spanCounter) step(b []byte) ([]byte, error) {
 	switch c.state {
 	case countPayload:
-		n, ok := d.arrayHeader()
-		if !ok {
-			return false
+		n, o, err := msgp.ReadArrayHeaderBytes(b)
+		if err != nil {
+			return b, err
 		}
 		c.traces, c.state = n, countTrace
+		return o, nil
 	case countTrace:
 		if c.traces == 0 {
 			c.state = countDone
-			return true
+			return b, nil
 		}
-		m, ok := d.arrayHeader()
-		if !ok {
-			return false
+		m, o, err := msgp.ReadArrayHeaderBytes(b)
+		if err != nil {
+			return b, err
 		}
 		c.traces--
-		c.size, c.left, c.keep, c.state = m, m, true, countSpan
-	case countSpan:
+		c.size, c.left, c.keep, c.known, c.state = m, m, true, false, countSpan
+		return o, nil
+	default: // countSpan
 		if c.left == 0 {
 			if c.keep {
 				c.spans += uint64(c.size)
 			}
 			c.state = countTrace
-			return true
+			return b, nil
 		}
-		p, has, ok := d.spanPriority()
-		if !ok {
-			return false
+		if c.known {
+			// The trace's priority is known: the rest of its spans
+			// only need counting.
+			o, err := skip(b)
+			if err != nil {
+				return b, err
+			}
+			c.left--
+			return o, nil
 		}
-		if has && p <= 0 {
-			c.keep = false
+		drop, has, o, err := spanDropped(b)
+		if err != nil {
+			return b, err
 		}
+		c.keep, c.known = !drop, has
 		c.left--
+		return o, nil
 	}
-	return true
 }
 
 // samplingPriorityKey is the metric that carries a trace's sampling
 // priority in a payload.
 const samplingPriorityKey = "_sampling_priority_v1"
 
-// msgpReader reads the msgpack of a payload, only as far as counting its
-// spans needs: array and map headers, strings, numbers, and skipping any
-// value whole.
-type msgpReader struct {
-	b []byte
-	i int
-	// short is set when a read failed because b ends before the value
-	// does (rather than because the value is malformed), want to the
-	// length b would have needed to go on.
-	short bool
-	want  int
-}
+// errNotNumber is the error of a sampling priority that is not a number.
+var errNotNumber = errors.New("ddbackend: the sampling priority is not a number")
 
-func (d *msgpReader) need(n int) bool {
-	if n < 0 {
-		return false
+// spanDropped reads one encoded span from b and reports whether it has a
+// _sampling_priority_v1 metric and whether that (the last, if it has
+// several) is <= 0, which drops its trace. The first span of a trace that
+// has one decides, as the agent takes the root's (which dd-trace-go
+// encodes first: the chunk's first span carries the trace's final
+// priority) or else the first it finds. It returns the rest of b; its
+// error is msgp.ErrShortBytes if b ends within the span.
+func spanDropped(b []byte) (drop, has bool, o []byte, err error) {
+	fields, b, err := msgp.ReadMapHeaderBytes(b)
+	if err != nil {
+		return false, false, b, err
 	}
-	if d.i+n > len(d.b) {
-		d.short, d.want = true, d.i+n
-		return false
-	}
-	return true
-}
-
-// uint reads a big-endian unsigned integer of n bytes.
-func (d *msgpReader) uint(n int) (uint64, bool) {
-	if !d.need(n) {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range d.b[d.i : d.i+n] {
-		v = v<<8 | uint64(c)
-	}
-	d.i += n
-	return v, true
-}
-
-// container reads the header of an array (map false) or a map.
-func (d *msgpReader) container(isMap bool) (int, bool) {
-	if !d.need(1) {
-		return 0, false
-	}
-	c := d.b[d.i]
-	d.i++
-	var n uint64
-	ok := true
-	switch {
-	case !isMap && c&0xf0 == 0x90, isMap && c&0xf0 == 0x80:
-		n = uint64(c & 0x0f)
-	case !isMap && c == 0xdc, isMap && c == 0xde:
-		n, ok = d.uint(2)
-	case !isMap && c == 0xdd, isMap && c == 0xdf:
-		n, ok = d.uint(4)
-	default:
-		return 0, false
-	}
-	return int(n), ok && n <= math.MaxInt32
-}
-
-func (d *msgpReader) arrayHeader() (int, bool) { return d.container(false) }
-
-// str reads a string (or binary) and returns it, not copied.
-func (d *msgpReader) str() ([]byte, bool) {
-	if !d.need(1) {
-		return nil, false
-	}
-	c := d.b[d.i]
-	d.i++
-	var n uint64
-	ok := true
-	switch {
-	case c&0xe0 == 0xa0:
-		n = uint64(c & 0x1f)
-	case c == 0xd9, c == 0xc4:
-		n, ok = d.uint(1)
-	case c == 0xda, c == 0xc5:
-		n, ok = d.uint(2)
-	case c == 0xdb, c == 0xc6:
-		n, ok = d.uint(4)
-	default:
-		return nil, false
-	}
-	if !ok || n > math.MaxInt32 || !d.need(int(n)) {
-		return nil, false
-	}
-	s := d.b[d.i : d.i+int(n)]
-	d.i += int(n)
-	return s, true
-}
-
-// key reads a map key: str, with a fast path for the short strings keys
-// are.
-func (d *msgpReader) key() ([]byte, bool) {
-	if i := d.i; i < len(d.b) {
-		if c := d.b[i]; c&0xe0 == 0xa0 {
-			end := i + 1 + int(c&0x1f)
-			if end <= len(d.b) {
-				d.i = end
-				return d.b[i+1 : end], true
+	var key []byte
+	for range fields {
+		if key, b, err = msgp.ReadMapKeyZC(b); err != nil {
+			return false, false, b, err
+		}
+		if string(key) != "metrics" || msgp.IsNil(b) {
+			if b, err = skip(b); err != nil {
+				return false, false, b, err
 			}
+			continue
+		}
+		var n uint32
+		if n, b, err = msgp.ReadMapHeaderBytes(b); err != nil {
+			return false, false, b, err
+		}
+		for range n {
+			if key, b, err = msgp.ReadMapKeyZC(b); err != nil {
+				return false, false, b, err
+			}
+			if string(key) != samplingPriorityKey {
+				if b, err = skip(b); err != nil {
+					return false, false, b, err
+				}
+				continue
+			}
+			if drop, b, err = priorityDrops(b); err != nil {
+				return false, false, b, err
+			}
+			has = true
 		}
 	}
-	return d.str()
+	return drop, has, b, nil
 }
 
-// number reads any msgpack number as a float64.
-func (d *msgpReader) number() (float64, bool) {
-	if !d.need(1) {
-		return 0, false
-	}
-	c := d.b[d.i]
-	d.i++
-	switch {
-	case c <= 0x7f:
-		return float64(c), true
-	case c >= 0xe0:
-		return float64(int8(c)), true
-	case c == 0xca:
-		v, ok := d.uint(4)
-		return float64(math.Float32frombits(uint32(v))), ok
-	case c == 0xcb:
-		v, ok := d.uint(8)
-		return math.Float64frombits(v), ok
-	case c >= 0xcc && c <= 0xcf:
-		v, ok := d.uint(1 << (c - 0xcc))
-		return float64(v), ok
-	case c >= 0xd0 && c <= 0xd3:
-		n := 1 << (c - 0xd0)
-		v, ok := d.uint(n)
-		shift := 64 - 8*n
-		return float64(int64(v<<shift) >> shift), ok
-	}
-	return 0, false
-}
+// errMalformed is the error of a payload that is not msgpack.
+var errMalformed = errors.New("ddbackend: malformed msgpack in a payload")
 
-// skip skips one value, whatever it is (containers with everything in
-// them). It runs over every value of every span, so it is written for
-// speed: bounds are checked once per value, and strings, the most common
-// values by far, take the first branch.
-func (d *msgpReader) skip() bool {
-	b, i := d.b, d.i
+// skip skips the msgpack value at the start of b, containers with
+// everything in them, and returns the rest of b, or b and
+// msgp.ErrShortBytes if b ends within it. It does what msgp.Skip does at
+// about half the instructions (BenchmarkCountSpans): it runs over every
+// value of every span the backend uploads, so it is written for speed:
+// one loop over a count of values still to skip (no recursion, so no
+// depth limit is needed), and strings, by far the most common values,
+// take the first branch.
+func skip(b []byte) ([]byte, error) {
+	i := 0
 	for left := 1; left > 0; left-- {
 		if i >= len(b) {
-			d.short, d.want = true, i+1
-			return false
+			return b, msgp.ErrShortBytes
 		}
 		c := b[i]
 		i++
@@ -503,10 +492,10 @@ func (d *msgpReader) skip() bool {
 		switch {
 		case c <= 0x7f, c >= 0xe0, c == 0xc0, c == 0xc2, c == 0xc3:
 			continue
-		case c&0xf0 == 0x80:
+		case c&0xf0 == 0x80: // fixmap
 			left += 2 * int(c&0x0f)
 			continue
-		case c&0xf0 == 0x90:
+		case c&0xf0 == 0x90: // fixarray
 			left += int(c & 0x0f)
 			continue
 		case c == 0xd9, c == 0xc4:
@@ -525,112 +514,59 @@ func (d *msgpReader) skip() bool {
 			n = 1
 		case c == 0xcd, c == 0xd1:
 			n = 2
-		case c >= 0xd4 && c <= 0xd8:
+		case c >= 0xd4 && c <= 0xd8: // fixext
 			n = 1 + 1<<(c-0xd4)
-		case c == 0xdc, c == 0xdd, c == 0xde, c == 0xdf:
-			size = 2 << ((c - 0xdc) & 1) // 16 or 32 bits
+		case c >= 0xdc: // array16/32, map16/32 (0xdc–0xdf)
+			size = 2 << ((c - 0xdc) & 1)
 		default:
-			return false // 0xc1, never used
+			return b, errMalformed // 0xc1, never used
 		}
-		if size > 0 {
-			if i+size > len(b) {
-				d.short, d.want = true, i+size
-				return false
-			}
-			var m uint64
-			for _, x := range b[i : i+size] {
-				m = m<<8 | uint64(x)
-			}
-			i += size
-			if m > math.MaxInt32 {
-				return false
-			}
-			switch {
-			case c >= 0xdc && c <= 0xdd:
-				left += int(m)
-				continue
-			case c >= 0xde:
-				left += 2 * int(m)
-				continue
-			}
-			n += int(m)
+		if i+size > len(b) {
+			return b, msgp.ErrShortBytes
 		}
-		i += n
-	}
-	if i > len(b) {
-		d.short, d.want = true, i
-		return false
-	}
-	d.i = i
-	return true
-}
-
-// spanPriority reads one encoded span and returns its
-// _sampling_priority_v1 metric, if it has one.
-func (d *msgpReader) spanPriority() (p float64, has bool, ok bool) {
-	fields, ok := d.container(true)
-	if !ok {
-		return 0, false, false
-	}
-	for range fields {
-		key, ok := d.key()
-		if !ok {
-			return 0, false, false
+		var m uint64
+		for _, x := range b[i : i+size] {
+			m = m<<8 | uint64(x)
 		}
-		if string(key) != "metrics" || (d.need(1) && d.b[d.i] == 0xc0) {
-			if !d.skipScalar() && !d.skip() {
-				return 0, false, false
-			}
+		i += size
+		if m > math.MaxInt32 {
+			return b, errMalformed
+		}
+		switch c {
+		case 0xdc, 0xdd:
+			left += int(m)
+			continue
+		case 0xde, 0xdf:
+			left += 2 * int(m)
 			continue
 		}
-		n, ok := d.container(true)
-		if !ok {
-			return 0, false, false
-		}
-		for range n {
-			k, ok := d.key()
-			if !ok {
-				return 0, false, false
-			}
-			if string(k) != samplingPriorityKey {
-				if !d.skipScalar() && !d.skip() {
-					return 0, false, false
-				}
-				continue
-			}
-			if p, ok = d.number(); !ok {
-				return 0, false, false
-			}
-			has = true
-		}
+		i += n + int(m)
 	}
-	return p, has, true
+	if i > len(b) {
+		return b, msgp.ErrShortBytes
+	}
+	return b[i:], nil
 }
 
-// skipScalar skips the values most span fields hold (a short string, a
-// small integer, a float64 or a 64-bit integer) and reports whether it
-// did; skip handles the rest.
-func (d *msgpReader) skipScalar() bool {
-	i := d.i
-	if i >= len(d.b) {
-		return false
+// priorityDrops reads a sampling priority from b, whatever number type
+// encodes it (dd-trace-go writes a float64), and reports whether it is
+// <= 0. It returns the rest of b.
+func priorityDrops(b []byte) (bool, []byte, error) {
+	switch msgp.NextType(b) {
+	case msgp.Float64Type, msgp.Float32Type:
+		f, o, err := msgp.ReadFloat64Bytes(b)
+		return f <= 0, o, err
+	case msgp.IntType:
+		i, o, err := msgp.ReadInt64Bytes(b)
+		return i <= 0, o, err
+	case msgp.UintType:
+		u, o, err := msgp.ReadUint64Bytes(b)
+		return u == 0, o, err
 	}
-	c := d.b[i]
-	n := 1
-	switch {
-	case c&0xe0 == 0xa0:
-		n += int(c & 0x1f)
-	case c <= 0x7f, c >= 0xe0:
-	case c == 0xcb, c == 0xcf, c == 0xd3:
-		n += 8
-	default:
-		return false
+	if len(b) == 0 {
+		return false, b, msgp.ErrShortBytes
 	}
-	if i+n > len(d.b) {
-		return false
-	}
-	d.i = i + n
-	return true
+	return false, b, errNotNumber
 }
 
 // full reports whether uploads under way hold maxPending spans or more.
@@ -643,6 +579,8 @@ func (t *agentTransport) full() bool {
 // errAgentBusy is what an upload refused by the bound fails with.
 var errAgentBusy = errors.New("ddbackend: earlier uploads to the agent are still unanswered; payload dropped")
 
+// track records that an upload of spans (its estimate) began (d = +1)
+// or ended (d = -1), and wakes waitIdle.
 func (t *agentTransport) track(d int, spans uint64) {
 	t.mu.Lock()
 	t.inflight += d
@@ -707,6 +645,8 @@ func (t *agentTransport) CloseIdleConnections() {
 	}
 }
 
+// errShutdown is the cause of the requests abort cancels when it is
+// given none.
 var errShutdown = errors.New("ddbackend: backend shut down")
 
 // abort cancels every agent request under way and any later one.

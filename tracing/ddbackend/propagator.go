@@ -176,6 +176,11 @@ func (r extractReader) ForeachKey(handler func(key, val string) error) error {
 		return err == nil
 	}
 	each := func(k, v string) bool {
+		// The headers handled below begin with b, o, t or x; any other
+		// is passed on without comparing it with each of them.
+		if len(k) == 0 || !strings.ContainsRune("botx", rune(k[0]|0x20)) {
+			return pass(lowerKey(k), v)
+		}
 		switch {
 		case strings.EqualFold(k, tracing.HeaderBaggage) || hasPrefixFold(k, otBaggagePrefix):
 			return true

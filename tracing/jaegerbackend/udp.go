@@ -63,7 +63,7 @@ func newUDPTransport(p utils.AgentClientUDPParams, maxTagLen int, queueDrops fun
 	if p.MaxPacketSize == 0 {
 		p.MaxPacketSize = utils.UDPPacketMaxLength
 	}
-	conn, err := dialUDP(p)
+	conn, err := dialUDP(p, net.ResolveUDPAddr)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,9 @@ func (t *udpTransport) Flush() (int, error) {
 	t.spans, t.nspans = t.spans[:0], 0
 	var err error
 	if len(b) > t.maxPacket {
-		err = fmt.Errorf("data does not fit within one UDP packet; size %d, max %d, spans %d", len(b), t.maxPacket, n)
+		// Only when the process (its tags) leaves too little room for
+		// the span. "too large": the spans count as dropped for their size.
+		err = fmt.Errorf("batch too large: data does not fit within one UDP packet; size %d, max %d, spans %d", len(b), t.maxPacket, n)
 	} else {
 		_, err = t.conn.Write(b)
 	}
@@ -177,6 +179,17 @@ func listHeader(b []byte, n int, elem byte) []byte {
 	}
 	b = append(b, 0xF0|elem)
 	return binary.AppendUvarint(b, uint64(uint32(n)))
+}
+
+// insertListHeader inserts at b[at:] the header of a list of n elements
+// of type elem, which b[at:] holds.
+func insertListHeader(b []byte, at, n int, elem byte) []byte {
+	var h [6]byte
+	hdr := listHeader(h[:0], n, elem)
+	b = append(b, hdr...)
+	copy(b[at+len(hdr):], b[at:len(b)-len(hdr)])
+	copy(b[at:], hdr)
+	return b
 }
 
 func appendZigzag(b []byte, v int64) []byte {
@@ -237,9 +250,13 @@ func appendBoolTag(b []byte, key string, v bool) []byte {
 	return append(b, ctStop)
 }
 
+// appendBinaryTag appends a binary tag; a nil value is left unset, as
+// thrift writes a Tag whose VBinary is nil.
 func appendBinaryTag(b []byte, key string, v []byte) []byte {
 	b = tagHeader(b, key, tagBinary)
-	b = appendBytes(fieldHeader(b, 2, 7, ctBinary), v)
+	if v != nil {
+		b = appendBytes(fieldHeader(b, 2, 7, ctBinary), v)
+	}
 	return append(b, ctStop)
 }
 
@@ -401,68 +418,58 @@ func appendSpan(b []byte, sp *jaeger.Span, maxLen int) []byte {
 	for i := range logs {
 		b = appendI64Field(b, 0, 1, utils.TimeToMicrosecondsSinceEpochInt64(logs[i].Timestamp))
 		b = fieldHeader(b, 1, 2, ctList)
+		// The fields first, counted as they are encoded, then the list's
+		// header before them: a lazy logger runs once, as with
+		// jaeger-client-go (a second run could emit other fields).
 		enc := fieldEncoder{b: b}
-		enc.b = listHeader(enc.b, countFields(logs[i].Fields), ctStruct)
 		for _, f := range logs[i].Fields {
 			f.Marshal(&enc)
 		}
-		b = append(enc.b, ctStop)
+		b = insertListHeader(enc.b, len(b), enc.n, ctStruct)
+		b = append(b, ctStop)
 	}
 	return append(b, ctStop)
 }
 
-// countFields returns how many tags the fields make (a lazy logger's
-// fields are counted by running it).
-func countFields(fields []log.Field) int {
-	var c fieldCounter
-	for _, f := range fields {
-		f.Marshal(&c)
-	}
-	return int(c)
-}
-
 // fieldEncoder appends log fields as tags, as jaeger-client-go's
-// ConvertLogsToJaegerTags converts them (not cut to the tag length).
-type fieldEncoder struct{ b []byte }
+// ConvertLogsToJaegerTags converts them (not cut to the tag length), and
+// counts them in n.
+type fieldEncoder struct {
+	b []byte
+	n int
+}
 
-func (e *fieldEncoder) EmitString(key, value string) { e.b = appendStringTag(e.b, key, value) }
+func (e *fieldEncoder) EmitString(key, value string) {
+	e.b, e.n = appendStringTag(e.b, key, value), e.n+1
+}
 func (e *fieldEncoder) EmitBool(key string, value bool) {
-	e.b = appendBoolTag(e.b, key, value)
+	e.b, e.n = appendBoolTag(e.b, key, value), e.n+1
 }
-func (e *fieldEncoder) EmitInt(key string, value int) { e.b = appendLongTag(e.b, key, int64(value)) }
+func (e *fieldEncoder) EmitInt(key string, value int) {
+	e.b, e.n = appendLongTag(e.b, key, int64(value)), e.n+1
+}
 func (e *fieldEncoder) EmitInt32(key string, value int32) {
-	e.b = appendLongTag(e.b, key, int64(value))
+	e.b, e.n = appendLongTag(e.b, key, int64(value)), e.n+1
 }
-func (e *fieldEncoder) EmitInt64(key string, value int64) { e.b = appendLongTag(e.b, key, value) }
+func (e *fieldEncoder) EmitInt64(key string, value int64) {
+	e.b, e.n = appendLongTag(e.b, key, value), e.n+1
+}
 func (e *fieldEncoder) EmitUint32(key string, value uint32) {
-	e.b = appendLongTag(e.b, key, int64(value))
+	e.b, e.n = appendLongTag(e.b, key, int64(value)), e.n+1
 }
 func (e *fieldEncoder) EmitUint64(key string, value uint64) {
-	e.b = appendLongTag(e.b, key, int64(value))
+	e.b, e.n = appendLongTag(e.b, key, int64(value)), e.n+1
 }
 func (e *fieldEncoder) EmitFloat32(key string, value float32) {
-	e.b = appendDoubleTag(e.b, key, float64(value))
+	e.b, e.n = appendDoubleTag(e.b, key, float64(value)), e.n+1
 }
-func (e *fieldEncoder) EmitFloat64(key string, value float64) { e.b = appendDoubleTag(e.b, key, value) }
+func (e *fieldEncoder) EmitFloat64(key string, value float64) {
+	e.b, e.n = appendDoubleTag(e.b, key, value), e.n+1
+}
 func (e *fieldEncoder) EmitObject(key string, value any) {
-	e.b = appendStringTag(e.b, key, fmt.Sprintf("%+v", value))
+	e.b, e.n = appendStringTag(e.b, key, fmt.Sprintf("%+v", value)), e.n+1
 }
 func (e *fieldEncoder) EmitLazyLogger(value log.LazyLogger) { value(e) }
-
-// fieldCounter counts the tags log fields make.
-type fieldCounter int
-
-func (c *fieldCounter) EmitString(string, string)           { *c++ }
-func (c *fieldCounter) EmitBool(string, bool)               { *c++ }
-func (c *fieldCounter) EmitInt(string, int)                 { *c++ }
-func (c *fieldCounter) EmitInt32(string, int32)             { *c++ }
-func (c *fieldCounter) EmitInt64(string, int64)             { *c++ }
-func (c *fieldCounter) EmitUint32(string, uint32)           { *c++ }
-func (c *fieldCounter) EmitUint64(string, uint64)           { *c++ }
-func (c *fieldCounter) EmitFloat32(string, float32)         { *c++ }
-func (c *fieldCounter) EmitFloat64(string, float64)         { *c++ }
-func (c *fieldCounter) EmitObject(string, any)              { *c++ }
-func (c *fieldCounter) EmitLazyLogger(value log.LazyLogger) { value(c) }
 
 // tagMirror is jaeger.Tag's layout (unexported key and value).
 type tagMirror struct {
@@ -511,23 +518,28 @@ func spanRefs(sp *jaeger.Span) []jaeger.Reference {
 // udpConn is the socket to the agent. Unless reconnecting is disabled, it
 // resolves the agent's host name again every interval and reconnects when
 // the address changed, as jaeger-client-go's does (agents behind a DNS
-// name that moves).
+// name that moves); and, as jaeger-client-go's, it writes a datagram a
+// second time when the first write fails.
 type udpConn struct {
-	mu   sync.Mutex
-	conn *net.UDPConn
-	addr *net.UDPAddr
-	host string
-	stop chan struct{}
+	mu      sync.RWMutex
+	conn    *net.UDPConn
+	addr    *net.UDPAddr
+	closed  bool
+	host    string
+	size    int
+	resolve func(network, address string) (*net.UDPAddr, error)
+
+	stop chan struct{} // nil: not reconnecting
 	done chan struct{}
-	size int
+	wake chan struct{} // resolve now, not at the next interval
 }
 
-func dialUDP(p utils.AgentClientUDPParams) (*udpConn, error) {
+func dialUDP(p utils.AgentClientUDPParams, resolve func(network, address string) (*net.UDPAddr, error)) (*udpConn, error) {
 	if _, _, err := net.SplitHostPort(p.HostPort); err != nil {
 		return nil, err
 	}
-	c := &udpConn{host: p.HostPort, size: p.MaxPacketSize}
-	addr, err := net.ResolveUDPAddr("udp", p.HostPort)
+	c := &udpConn{host: p.HostPort, size: p.MaxPacketSize, resolve: resolve}
+	addr, err := resolve("udp", p.HostPort)
 	if err != nil && p.DisableAttemptReconnecting {
 		return nil, err
 	}
@@ -541,12 +553,14 @@ func dialUDP(p utils.AgentClientUDPParams) (*udpConn, error) {
 		if every <= 0 {
 			every = 30 * time.Second
 		}
-		c.stop, c.done = make(chan struct{}), make(chan struct{})
+		c.stop, c.done, c.wake = make(chan struct{}), make(chan struct{}), make(chan struct{}, 1)
 		go c.reconnect(every)
 	}
 	return c, nil
 }
 
+// connect makes addr the agent's address, unless the connection is
+// closed.
 func (c *udpConn) connect(addr *net.UDPAddr) error {
 	conn, err := net.DialUDP("udp", nil, addr)
 	if err != nil {
@@ -557,6 +571,11 @@ func (c *udpConn) connect(addr *net.UDPAddr) error {
 		return err
 	}
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		conn.Close()
+		return net.ErrClosed
+	}
 	old := c.conn
 	c.conn, c.addr = conn, addr
 	c.mu.Unlock()
@@ -575,31 +594,65 @@ func (c *udpConn) reconnect(every time.Duration) {
 		case <-c.stop:
 			return
 		case <-t.C:
+		case <-c.wake:
 		}
-		addr, err := net.ResolveUDPAddr("udp", c.host)
+		addr, err := c.resolve("udp", c.host)
 		if err != nil {
 			continue
 		}
-		c.mu.Lock()
+		c.mu.RLock()
 		same := c.addr != nil && c.addr.IP.Equal(addr.IP) && c.addr.Port == addr.Port && c.addr.Zone == addr.Zone
-		c.mu.Unlock()
+		c.mu.RUnlock()
 		if !same {
 			_ = c.connect(addr)
 		}
 	}
 }
 
+// Write sends b. When that fails and the connection reconnects, it has
+// the agent's address resolved again (now rather than at the next
+// interval: the name may resolve now, or to another address) and tries
+// once more, as jaeger-client-go's connection does: a connected UDP
+// socket reports on a write the ICMP "port unreachable" of an earlier
+// datagram (the agent was restarting), and the datagram written now may
+// well get through.
 func (c *udpConn) Write(b []byte) (int, error) {
-	c.mu.Lock()
-	conn := c.conn
-	c.mu.Unlock()
-	if conn == nil {
-		return 0, fmt.Errorf("no connection to the jaeger agent %s (its address does not resolve)", c.host)
+	n, err := c.write(b)
+	if err == nil || c.stop == nil {
+		return n, err
 	}
-	return conn.Write(b)
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	if n, err2 := c.write(b); err2 == nil {
+		return n, nil
+	}
+	return n, err
 }
 
+func (c *udpConn) write(b []byte) (int, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	switch {
+	case c.closed:
+		return 0, net.ErrClosed
+	case c.conn == nil:
+		return 0, fmt.Errorf("no connection to the jaeger agent %s (its address does not resolve)", c.host)
+	}
+	return c.conn.Write(b)
+}
+
+// Close stops the reconnecting and closes the socket. Closing again does
+// nothing.
 func (c *udpConn) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
 	if c.stop != nil {
 		close(c.stop)
 		<-c.done

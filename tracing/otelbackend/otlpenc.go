@@ -3,7 +3,9 @@ package otelbackend
 import (
 	"encoding/binary"
 	"math"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -23,6 +25,11 @@ import (
 // then trace: for a service whose requests are small, more than the
 // spans themselves cost (opentelemetry-go issue 5410). The encoder
 // allocates nothing once its buffers have grown to a batch's size.
+//
+// A string that is not UTF-8 is sent with each invalid byte sequence
+// replaced by U+FFFD (appendStr), where proto.Marshal, so the SDK's
+// exporters, refuse the whole batch: protobuf receivers refuse such
+// strings, and one bad attribute value must not lose a batch of spans.
 //
 // An otlpEncoder is not safe for concurrent use.
 type otlpEncoder struct {
@@ -74,19 +81,32 @@ func appendLen(b []byte, field int, data []byte) []byte {
 	return append(b, data...)
 }
 
-func appendStr(b []byte, field int, s string) []byte {
+// appendStr writes a string field; one that is not UTF-8 with each
+// invalid byte sequence replaced by U+FFFD (a copy, made only then).
+func (e *otlpEncoder) appendStr(b []byte, field int, s string) []byte {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	b = appendTag(b, field, wireLen)
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
 }
 
+// strLen returns the length of s as appendStr writes it.
+func strLen(s string) int {
+	if utf8.ValidString(s) {
+		return len(s)
+	}
+	return len(strings.ToValidUTF8(s, "\uFFFD"))
+}
+
 // appendStrNonEmpty writes a proto3 string field, which is omitted when
 // empty.
-func appendStrNonEmpty(b []byte, field int, s string) []byte {
+func (e *otlpEncoder) appendStrNonEmpty(b []byte, field int, s string) []byte {
 	if s == "" {
 		return b
 	}
-	return appendStr(b, field, s)
+	return e.appendStr(b, field, s)
 }
 
 func appendFixed64(b []byte, field int, v uint64) []byte {
@@ -155,7 +175,7 @@ func scalarSize(v attribute.Value) (int, bool) {
 	case attribute.FLOAT64:
 		return 9, true
 	case attribute.STRING:
-		n := len(v.AsString())
+		n := strLen(v.AsString())
 		return 1 + uvarintLen(uint64(n)) + n, true
 	case attribute.EMPTY:
 		return 0, true
@@ -169,7 +189,7 @@ func scalarSize(v attribute.Value) (int, bool) {
 // appendScalar writes the fields of the AnyValue message of a value that
 // is not a slice or map (a oneof: its field is written even when it holds
 // the zero value).
-func appendScalar(b []byte, v attribute.Value) []byte {
+func (e *otlpEncoder) appendScalar(b []byte, v attribute.Value) []byte {
 	switch v.Type() {
 	case attribute.BOOL:
 		x := uint64(0)
@@ -182,15 +202,15 @@ func appendScalar(b []byte, v attribute.Value) []byte {
 	case attribute.FLOAT64:
 		return appendFixed64(b, 4, math.Float64bits(v.AsFloat64()))
 	case attribute.STRING:
-		return appendStr(b, 1, v.AsString())
+		return e.appendStr(b, 1, v.AsString())
 	case attribute.EMPTY:
 		return b
 	}
-	return appendStr(b, 1, "INVALID")
+	return e.appendStr(b, 1, "INVALID")
 }
 
 // appendAnyValue writes the fields of the AnyValue message of v.
-func appendAnyValue(b []byte, v attribute.Value) []byte {
+func (e *otlpEncoder) appendAnyValue(b []byte, v attribute.Value) []byte {
 	var start int
 	switch v.Type() {
 	case attribute.BYTESLICE:
@@ -217,22 +237,23 @@ func appendAnyValue(b []byte, v attribute.Value) []byte {
 	case attribute.STRINGSLICE:
 		b, start = reserveLen(b, 5)
 		for _, x := range v.AsStringSlice() {
-			b = appendStr(appendElem(b, 1+uvarintLen(uint64(len(x)))+len(x)), 1, x)
+			n := strLen(x)
+			b = e.appendStr(appendElem(b, 1+uvarintLen(uint64(n))+n), 1, x)
 		}
 	case attribute.SLICE:
 		b, start = reserveLen(b, 5)
 		for _, x := range v.AsSlice() {
 			var es int
 			b, es = reserveLen(b, 1)
-			b = endLen(appendAnyValue(b, x), es)
+			b = endLen(e.appendAnyValue(b, x), es)
 		}
 	case attribute.MAP:
 		b, start = reserveLen(b, 6)
 		for _, kv := range v.AsMap() {
-			b = appendKeyValue(b, 1, kv)
+			b = e.appendKeyValue(b, 1, kv)
 		}
 	default:
-		return appendScalar(b, v)
+		return e.appendScalar(b, v)
 	}
 	return endLen(b, start)
 }
@@ -244,31 +265,32 @@ func appendElem(b []byte, size int) []byte {
 }
 
 // appendKeyValue writes kv as a KeyValue message in field.
-func appendKeyValue(b []byte, field int, kv attribute.KeyValue) []byte {
+func (e *otlpEncoder) appendKeyValue(b []byte, field int, kv attribute.KeyValue) []byte {
 	vs, scalar := scalarSize(kv.Value)
 	if !scalar {
 		var start, vstart int
 		b, start = reserveLen(b, field)
-		b = appendStrNonEmpty(b, 1, string(kv.Key))
+		b = e.appendStrNonEmpty(b, 1, string(kv.Key))
 		b, vstart = reserveLen(b, 2)
-		b = endLen(appendAnyValue(b, kv.Value), vstart)
+		b = endLen(e.appendAnyValue(b, kv.Value), vstart)
 		return endLen(b, start)
 	}
 	n := 1 + uvarintLen(uint64(vs)) + vs
 	if kv.Key != "" {
-		n += 1 + uvarintLen(uint64(len(kv.Key))) + len(kv.Key)
+		k := strLen(string(kv.Key))
+		n += 1 + uvarintLen(uint64(k)) + k
 	}
 	b = appendTag(b, field, wireLen)
 	b = binary.AppendUvarint(b, uint64(n))
-	b = appendStrNonEmpty(b, 1, string(kv.Key))
+	b = e.appendStrNonEmpty(b, 1, string(kv.Key))
 	b = appendTag(b, 2, wireLen)
 	b = binary.AppendUvarint(b, uint64(vs))
-	return appendScalar(b, kv.Value)
+	return e.appendScalar(b, kv.Value)
 }
 
-func appendKeyValues(b []byte, field int, kvs []attribute.KeyValue) []byte {
+func (e *otlpEncoder) appendKeyValues(b []byte, field int, kvs []attribute.KeyValue) []byte {
 	for _, kv := range kvs {
-		b = appendKeyValue(b, field, kv)
+		b = e.appendKeyValue(b, field, kv)
 	}
 	return b
 }
@@ -333,7 +355,7 @@ func (e *otlpEncoder) appendSpan(s sdktrace.ReadOnlySpan) {
 	if psid := parent.SpanID(); psid.IsValid() {
 		b = appendLen(b, 4, psid[:])
 	}
-	b = appendStrNonEmpty(b, 5, s.Name())
+	b = e.appendStrNonEmpty(b, 5, s.Name())
 	if k := s.SpanKind(); int(k) < len(otlpKinds) && otlpKinds[k] != 0 {
 		b = appendVarintField(b, 6, otlpKinds[k])
 	}
@@ -343,7 +365,7 @@ func (e *otlpEncoder) appendSpan(s sdktrace.ReadOnlySpan) {
 	if t := unixNano(s.EndTime()); t != 0 {
 		b = appendFixed64(b, 8, t)
 	}
-	b = appendKeyValues(b, 9, s.Attributes())
+	b = e.appendKeyValues(b, 9, s.Attributes())
 	b = appendUint32NonZero(b, 10, s.DroppedAttributes())
 	e.b = b
 	for _, ev := range s.Events() {
@@ -352,8 +374,8 @@ func (e *otlpEncoder) appendSpan(s sdktrace.ReadOnlySpan) {
 		if t := unixNano(ev.Time); t != 0 {
 			b = appendFixed64(b, 1, t)
 		}
-		b = appendStrNonEmpty(b, 2, ev.Name)
-		b = appendKeyValues(b, 3, ev.Attributes)
+		b = e.appendStrNonEmpty(b, 2, ev.Name)
+		b = e.appendKeyValues(b, 3, ev.Attributes)
 		b = appendUint32NonZero(b, 4, ev.DroppedAttributeCount)
 		e.b = b
 		e.end(es)
@@ -365,7 +387,7 @@ func (e *otlpEncoder) appendSpan(s sdktrace.ReadOnlySpan) {
 		ltid, lsid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
 		b = appendLen(b, 1, ltid[:])
 		b = appendLen(b, 2, lsid[:])
-		b = appendKeyValues(b, 4, l.Attributes)
+		b = e.appendKeyValues(b, 4, l.Attributes)
 		b = appendUint32NonZero(b, 5, l.DroppedAttributeCount)
 		b = binary.LittleEndian.AppendUint32(appendTag(b, 6, wireFixed32), spanFlags(l.SpanContext.TraceFlags(), l.SpanContext))
 		e.b = b
@@ -383,14 +405,15 @@ func (e *otlpEncoder) appendSpan(s sdktrace.ReadOnlySpan) {
 	}
 	n := 0
 	if st.Description != "" {
-		n += 1 + uvarintLen(uint64(len(st.Description))) + len(st.Description)
+		d := strLen(st.Description)
+		n += 1 + uvarintLen(uint64(d)) + d
 	}
 	if code != 0 {
 		n += 2
 	}
 	b = appendTag(b, 15, wireLen)
 	b = binary.AppendUvarint(b, uint64(n))
-	b = appendStrNonEmpty(b, 2, st.Description)
+	b = e.appendStrNonEmpty(b, 2, st.Description)
 	if code != 0 {
 		b = appendVarintField(b, 3, code)
 	}
@@ -408,7 +431,7 @@ func (e *otlpEncoder) resourceBody(r *resource.Resource, id attribute.Distinct) 
 	}
 	var body []byte
 	for it := r.Iter(); it.Next(); {
-		body = appendKeyValue(body, 1, it.Attribute())
+		body = e.appendKeyValue(body, 1, it.Attribute())
 	}
 	if len(e.resources) >= 8 {
 		e.resources = e.resources[:0] // many resources: not worth keeping
@@ -427,10 +450,10 @@ func (e *otlpEncoder) scopeBody(s instrumentation.Scope) []byte {
 	}
 	var body []byte
 	if s != (instrumentation.Scope{}) {
-		body = appendStrNonEmpty(body, 1, s.Name)
-		body = appendStrNonEmpty(body, 2, s.Version)
+		body = e.appendStrNonEmpty(body, 1, s.Name)
+		body = e.appendStrNonEmpty(body, 2, s.Version)
 		for it := s.Attributes.Iter(); it.Next(); {
-			body = appendKeyValue(body, 3, it.Attribute())
+			body = e.appendKeyValue(body, 3, it.Attribute())
 		}
 		if body == nil {
 			body = []byte{}
@@ -508,11 +531,11 @@ func (e *otlpEncoder) encode(spans []sdktrace.ReadOnlySpan) []byte {
 					e.appendSpan(s)
 				}
 			}
-			e.b = appendStrNonEmpty(e.b, 3, e.groups[h].scope.SchemaURL)
+			e.b = e.appendStrNonEmpty(e.b, 3, e.groups[h].scope.SchemaURL)
 			e.end(ss)
 		}
 		if grp.res != nil {
-			e.b = appendStrNonEmpty(e.b, 3, grp.res.SchemaURL())
+			e.b = e.appendStrNonEmpty(e.b, 3, grp.res.SchemaURL())
 		}
 		e.end(rs)
 	}

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -114,8 +118,11 @@ func sdkRequest(t *testing.T, spans []sdktrace.ReadOnlySpan) []byte {
 // order the SDK draws from a map, each resource's spans are.
 func TestEncodingIsTheSDKs(t *testing.T) {
 	var e otlpEncoder
+	encode := func(spans []sdktrace.ReadOnlySpan) []byte {
+		return e.encode(spans)
+	}
 	spans := encodeSpans(t, false)
-	if got, want := e.encode(spans), sdkRequest(t, spans); !bytes.Equal(got, want) {
+	if got, want := encode(spans), sdkRequest(t, spans); !bytes.Equal(got, want) {
 		t.Errorf("request differs from byte %d of %d (SDK %d)", firstDiff(got, want), len(got), len(want))
 	}
 	// Slice values are copied out of the attribute (Value.AsStringSlice
@@ -141,7 +148,7 @@ func TestEncodingIsTheSDKs(t *testing.T) {
 		sort.Strings(out)
 		return out
 	}
-	got, want := byResource(e.encode(spans)), byResource(sdkRequest(t, spans))
+	got, want := byResource(encode(spans)), byResource(sdkRequest(t, spans))
 	if len(got) != 2 || len(want) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("two resources: %d resource spans, the SDK's %d, or they differ", len(got), len(want))
 	}
@@ -154,4 +161,170 @@ func firstDiff(a, b []byte) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// TestEncodingEdgeCasesAreTheSDKs: empty and nil slices of every kind,
+// nil and empty bytes, nested slices and maps with empty values, NaN,
+// extreme integers, a 1 MiB string, a resource of 300 attributes, scopes
+// with only a schema URL or only attributes, zero times, an event without
+// a name, a link with a trace state, an unknown span kind, an error
+// status without a description: the request is otlptracehttp's, byte for
+// byte.
+func TestEncodingEdgeCasesAreTheSDKs(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	var rattrs []attribute.KeyValue
+	for i := range 300 {
+		rattrs = append(rattrs, attribute.String(fmt.Sprint("r", i), strings.Repeat("v", i)))
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec), sdktrace.WithResource(resource.NewSchemaless(rattrs...)),
+		sdktrace.WithRawSpanLimits(sdktrace.SpanLimits{AttributeCountLimit: -1, EventCountLimit: -1, LinkCountLimit: -1,
+			AttributeValueLengthLimit: -1, AttributePerEventCountLimit: -1, AttributePerLinkCountLimit: -1}))
+	defer tp.Shutdown(context.Background())
+	ts, _ := trace.ParseTraceState("a=b")
+	link := trace.Link{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{9}, SpanID: trace.SpanID{8},
+		TraceState: ts, Remote: true})}
+	_, s := tp.Tracer("", trace.WithSchemaURL("https://s")).Start(context.Background(), "edge", trace.WithLinks(link),
+		trace.WithTimestamp(time.Unix(0, 0)))
+	s.SetAttributes(
+		attribute.StringSlice("ess", []string{}), attribute.StringSlice("nss", nil), attribute.Int64Slice("eis", []int64{}),
+		attribute.Float64Slice("efs", nil), attribute.BoolSlice("ebs", []bool{}),
+		attribute.KeyValue{Key: "bnil", Value: attribute.ByteSliceValue(nil)},
+		attribute.KeyValue{Key: "bempty", Value: attribute.ByteSliceValue([]byte{})},
+		attribute.KeyValue{Key: "b", Value: attribute.ByteSliceValue([]byte{0, 1, 0xff})},
+		attribute.KeyValue{Key: "sl", Value: attribute.SliceValue()},
+		attribute.KeyValue{Key: "sl2", Value: attribute.SliceValue(attribute.Value{}, attribute.StringValue(""), attribute.MapValue(),
+			attribute.SliceValue(attribute.IntValue(-1)), attribute.MapValue(attribute.KeyValue{}, attribute.String("", "x")))},
+		attribute.KeyValue{Key: "m", Value: attribute.MapValue()},
+		attribute.KeyValue{Key: "m2", Value: attribute.MapValue(attribute.String("k", strings.Repeat("z", 300)),
+			attribute.Int64Slice("is", []int64{math.MinInt64}))},
+		attribute.Float64("nan", math.NaN()), attribute.Float64("inf", math.Inf(-1)), attribute.Int64("min", math.MinInt64),
+		attribute.String("big", strings.Repeat("x", 1<<20)), attribute.KeyValue{},
+	)
+	s.AddEvent("", trace.WithTimestamp(time.Time{}))
+	for i := range 200 {
+		s.AddEvent("e", trace.WithAttributes(attribute.Int("i", i)))
+	}
+	s.SetStatus(codes.Error, "")
+	s.End(trace.WithTimestamp(time.Unix(0, 0)))
+	_, s2 := tp.Tracer("", trace.WithInstrumentationAttributes(attribute.Int("a", 1))).Start(context.Background(), "s2",
+		trace.WithSpanKind(trace.SpanKind(42)))
+	s2.End()
+	spans := rec.Ended()
+	var e otlpEncoder
+	got := e.encode(spans)
+	if want := sdkRequest(t, spans); !bytes.Equal(got, want) {
+		t.Errorf("request differs from byte %d of %d (SDK %d)", firstDiff(got, want), len(got), len(want))
+	}
+}
+
+// sdkExport exports spans with otlptracehttp and returns its error and
+// how many requests it sent.
+func sdkExport(t *testing.T, spans []sdktrace.ReadOnlySpan) (int, error) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { n.Add(1) }))
+	defer srv.Close()
+	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(srv.URL+"/v1/traces"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer exp.Shutdown(context.Background())
+	err = exp.ExportSpans(context.Background(), spans)
+	return int(n.Load()), err
+}
+
+// TestInvalidUTF8IsReplaced: wherever a string that is not UTF-8 is, in a
+// span, its scope or its resource, otlptracehttp's proto.Marshal fails
+// the export and the batch is lost; the encoder sends it with U+FFFD in
+// place of the invalid bytes, in a request that protobuf (which checks
+// UTF-8, as receivers do) decodes, with both spans in it.
+func TestInvalidUTF8IsReplaced(t *testing.T) {
+	const bad = "bad\xff"
+	type setup struct {
+		res    *resource.Resource
+		scope  string
+		tracer []trace.TracerOption
+		name   string
+		span   func(trace.Span)
+	}
+	for _, tc := range []struct {
+		what string
+		set  func(*setup)
+	}{
+		{"nothing", func(*setup) {}},
+		{"span name", func(s *setup) { s.name = bad }},
+		{"attribute key", func(s *setup) { s.span = func(sp trace.Span) { sp.SetAttributes(attribute.Int(bad, 1)) } }},
+		{"attribute value", func(s *setup) { s.span = func(sp trace.Span) { sp.SetAttributes(attribute.String("k", bad)) } }},
+		{"string slice", func(s *setup) {
+			s.span = func(sp trace.Span) { sp.SetAttributes(attribute.StringSlice("k", []string{"a", bad})) }
+		}},
+		{"map in a slice", func(s *setup) {
+			s.span = func(sp trace.Span) {
+				sp.SetAttributes(attribute.KeyValue{Key: "k", Value: attribute.SliceValue(attribute.MapValue(attribute.String("m", bad)))})
+			}
+		}},
+		{"event name", func(s *setup) { s.span = func(sp trace.Span) { sp.AddEvent(bad) } }},
+		{"event attribute", func(s *setup) {
+			s.span = func(sp trace.Span) { sp.AddEvent("e", trace.WithAttributes(attribute.String("k", bad))) }
+		}},
+		{"link attribute", func(s *setup) {
+			s.span = func(sp trace.Span) {
+				sp.AddLink(trace.Link{SpanContext: sp.SpanContext(), Attributes: []attribute.KeyValue{attribute.String(bad, "v")}})
+			}
+		}},
+		{"status description", func(s *setup) { s.span = func(sp trace.Span) { sp.SetStatus(codes.Error, bad) } }},
+		{"scope name", func(s *setup) { s.scope = bad }},
+		{"scope version", func(s *setup) { s.tracer = []trace.TracerOption{trace.WithInstrumentationVersion(bad)} }},
+		{"scope attribute", func(s *setup) {
+			s.tracer = []trace.TracerOption{trace.WithInstrumentationAttributes(attribute.String("k", bad))}
+		}},
+		{"scope schema URL", func(s *setup) { s.tracer = []trace.TracerOption{trace.WithSchemaURL(bad)} }},
+		{"resource attribute", func(s *setup) { s.res = resource.NewSchemaless(attribute.String("service.name", bad)) }},
+		{"resource schema URL", func(s *setup) { s.res = resource.NewWithAttributes(bad, attribute.String("service.name", "x")) }},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			st := setup{res: resource.NewSchemaless(attribute.String("service.name", "x")), scope: "scope", name: "op"}
+			tc.set(&st)
+			rec := tracetest.NewSpanRecorder()
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec), sdktrace.WithResource(st.res))
+			defer tp.Shutdown(context.Background())
+			_, ok := tp.Tracer("fine").Start(context.Background(), "fine")
+			ok.End()
+			_, sp := tp.Tracer(st.scope, st.tracer...).Start(context.Background(), st.name)
+			if st.span != nil {
+				st.span(sp)
+			}
+			sp.End()
+			spans := rec.Ended()
+
+			sent, sdkErr := sdkExport(t, spans)
+			var e otlpEncoder
+			var req coltracepb.ExportTraceServiceRequest
+			if err := proto.Unmarshal(e.encode(spans), &req); err != nil {
+				t.Fatalf("the request does not decode: %v", err)
+			}
+			n := 0
+			for _, rs := range req.ResourceSpans {
+				for _, ss := range rs.ScopeSpans {
+					n += len(ss.Spans)
+				}
+			}
+			if n != 2 {
+				t.Fatalf("%d spans in the request, want 2", n)
+			}
+			text := prototext.Format(&req)
+			if tc.what == "nothing" {
+				if sdkErr != nil || sent != 1 || strings.Contains(text, "\uFFFD") {
+					t.Fatalf("SDK: %v (%d requests); request: %s", sdkErr, sent, text)
+				}
+				return
+			}
+			if sdkErr == nil || sent != 0 {
+				t.Fatalf("the SDK's export: %v, %d requests (the SDK refuses invalid UTF-8)", sdkErr, sent)
+			}
+			if !strings.Contains(text, "bad\uFFFD") {
+				t.Fatalf("no %q in the request: %s", "bad\uFFFD", text)
+			}
+		})
+	}
 }

@@ -77,6 +77,9 @@ type otlpConfig struct {
 	headers  map[string]string
 	gzip     bool
 	timeout  time.Duration
+	// maxRequest is the largest request body sent; 0 means
+	// otlpMaxRequestSize, the exporters' default.
+	maxRequest int
 }
 
 const (
@@ -196,6 +199,9 @@ var userAgent = "OTel OTLP Exporter Go/" + otlptrace.Version()
 var errInsecureWithTLS = errors.New("insecure HTTP endpoint cannot use TLS client configuration")
 
 func newOTLPExporter(c otlpConfig) (*otlpExporter, error) {
+	if c.maxRequest <= 0 {
+		c.maxRequest = otlpMaxRequestSize
+	}
 	e := &otlpExporter{cfg: c}
 	e.life, e.stop = context.WithCancel(context.Background())
 	if c.proto == ProtocolGRPC {
@@ -263,8 +269,10 @@ func (e *otlpExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 		e.enc.b, e.gzBuf = nil, bytes.Buffer{}
 	}
 	body := e.enc.encode(spans)
-	if len(body) > otlpMaxRequestSize {
-		return fmt.Errorf("traces export: request body too large: exceeded %d bytes", otlpMaxRequestSize)
+	if len(body) > e.cfg.maxRequest {
+		// "larger than max": the spans count as dropped for their size
+		// (as for a receiver's 413 or gRPC's ResourceExhausted).
+		return fmt.Errorf("traces export: request body too large: %d bytes, larger than max %d", len(body), e.cfg.maxRequest)
 	}
 	var err error
 	if e.conn != nil {
@@ -343,11 +351,14 @@ func retry(ctx context.Context, attempt func(context.Context) error, evaluate fu
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w: %w", context.Cause(ctx), err)
 		}
-		if time.Since(start) > otlpRetryMaxElapsedTime {
+		elapsed := time.Since(start)
+		if elapsed > otlpRetryMaxElapsedTime {
 			return fmt.Errorf("max retry time elapsed: %w", err)
 		}
 		delay := max(throttle, next())
-		if time.Since(start)+throttle > otlpRetryMaxElapsedTime {
+		// Not elapsed+throttle > max: a Retry-After (or RetryInfo) of
+		// years would overflow the sum, and be waited for.
+		if throttle > otlpRetryMaxElapsedTime-elapsed {
 			return fmt.Errorf("max retry time would elapse: %w", err)
 		}
 		t := time.NewTimer(delay)
@@ -485,13 +496,27 @@ func retryAfter(v string) time.Duration {
 }
 
 // partialSuccess returns the error of a partial success answer, nil for a
-// full success (the exporters return it, as the export's error).
+// full success (the exporters return it, as the export's error): a
+// *partialError, which the batching processor counts as what it says
+// (the rejected spans dropped, the others exported).
 func partialSuccess(r *coltracepb.ExportTraceServiceResponse) error {
 	ps := r.GetPartialSuccess()
 	if ps == nil || (ps.GetRejectedSpans() == 0 && ps.GetErrorMessage() == "") {
 		return nil
 	}
-	return fmt.Errorf("OTLP partial success: %s (%d spans rejected)", ps.GetErrorMessage(), ps.GetRejectedSpans())
+	return &partialError{rejected: ps.GetRejectedSpans(), msg: ps.GetErrorMessage()}
+}
+
+// partialError is a receiver's partial success answer: it took the
+// request but rejected some of its spans (none, with only a warning in
+// the message).
+type partialError struct {
+	rejected int64
+	msg      string
+}
+
+func (e *partialError) Error() string {
+	return fmt.Sprintf("OTLP partial success: %s (%d spans rejected)", e.msg, e.rejected)
 }
 
 // rawRequest is an encoded ExportTraceServiceRequest; rawCodec hands it
@@ -547,11 +572,10 @@ func (e *otlpExporter) exportGRPC(ctx context.Context, data []byte) error {
 	return retry(ctx, func(ctx context.Context) error {
 		var resp coltracepb.ExportTraceServiceResponse
 		err := e.conn.Invoke(ctx, otlpExportMethod, req, &resp, grpc.ForceCodecV2(rawCodec{}))
-		perr := partialSuccess(&resp)
 		if status.Code(err) == codes.OK {
-			return perr
+			return partialSuccess(&resp)
 		}
-		return errors.Join(perr, err)
+		return err // (a failed call has no answer to read)
 	}, func(err error) (bool, time.Duration) {
 		s := status.Convert(err)
 		switch s.Code() {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/polytrace/polytrace/tracing/backendkit"
@@ -221,6 +222,14 @@ func (p *batcher) export(batch []sdktrace.ReadOnlySpan, from uint64) {
 	cancel()
 	d := time.Since(start)
 	n := uint64(len(batch))
+	var pe *partialError
+	partial := errors.As(err, &pe)
+	if partial && pe.rejected <= 0 {
+		// A warning alone: every span was taken. It goes where the SDK's
+		// exporters send it, to OpenTelemetry's error handler.
+		otel.Handle(err)
+		err, partial = nil, false
+	}
 	p.st.ObserveExport(d, err != nil)
 	if obs := p.observe.Load(); obs != nil {
 		(*obs)(d, err != nil)
@@ -229,6 +238,12 @@ func (p *batcher) export(batch []sdktrace.ReadOnlySpan, from uint64) {
 	switch {
 	case err == nil:
 		p.st.AddExported(n)
+	case partial:
+		// The receiver took the request and rejected some spans: the
+		// others are exported.
+		rejected := min(uint64(pe.rejected), n)
+		p.st.AddExported(n - rejected)
+		p.st.AddDropped(backendkit.DropExportFailed, rejected)
 	case tooLarge(err):
 		p.st.AddDropped(backendkit.DropTooLarge, n)
 	default:

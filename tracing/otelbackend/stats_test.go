@@ -3,11 +3,19 @@ package otelbackend_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/polytrace/polytrace/tracing"
 	"github.com/polytrace/polytrace/tracing/otelbackend"
@@ -143,5 +151,77 @@ func sdkBatch(queue, batch int, delay, exportTimeout time.Duration) []sdktrace.B
 	return []sdktrace.BatchSpanProcessorOption{
 		sdktrace.WithMaxQueueSize(queue), sdktrace.WithMaxExportBatchSize(batch),
 		sdktrace.WithBatchTimeout(delay), sdktrace.WithExportTimeout(exportTimeout),
+	}
+}
+
+// partialReceiver answers every export, over HTTP and gRPC, with a
+// partial success rejecting the given number of spans (a warning alone
+// when 0).
+type partialReceiver struct {
+	coltracepb.UnimplementedTraceServiceServer
+	rejected int64
+}
+
+func (p *partialReceiver) Export(context.Context, *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	return &coltracepb.ExportTraceServiceResponse{PartialSuccess: &coltracepb.ExportTracePartialSuccess{
+		RejectedSpans: p.rejected, ErrorMessage: "some spans are too old"}}, nil
+}
+
+func (p *partialReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	var req coltracepb.ExportTraceServiceRequest
+	if err == nil {
+		err = proto.Unmarshal(body, &req)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	resp, _ := p.Export(r.Context(), &req)
+	b, _ := proto.Marshal(resp)
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	w.Write(b)
+}
+
+// TestStatsPartialSuccess: spans a receiver's partial success rejects
+// count as dropped and the others as exported; a partial success that
+// rejects none (a warning) exports them all.
+func TestStatsPartialSuccess(t *testing.T) {
+	tracingtest.IsolateEnv(t, nil)
+	for _, rejected := range []int64{0, 2} {
+		p := &partialReceiver{rejected: rejected}
+		srv := httptest.NewServer(p)
+		defer srv.Close()
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs := grpc.NewServer()
+		coltracepb.RegisterTraceServiceServer(gs, p)
+		go gs.Serve(l)
+		defer gs.Stop()
+		for _, proto := range []otelbackend.Protocol{otelbackend.ProtocolHTTPProtobuf, otelbackend.ProtocolGRPC} {
+			t.Run(fmt.Sprintf("%s/rejected=%d", proto, rejected), func(t *testing.T) {
+				url := srv.URL + "/v1/traces"
+				if proto == otelbackend.ProtocolGRPC {
+					url = "http://" + l.Addr().String()
+				}
+				b, err := open(t, url, proto)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tr := tracing.New(b)
+				for range 5 {
+					_, sp := tr.Start(context.Background(), "op")
+					sp.End()
+				}
+				_ = b.ForceFlush(context.Background())
+				want := tracing.Stats{Ended: 5, Exported: 5 - uint64(rejected), Dropped: uint64(rejected),
+					DroppedBy: tracing.DropCounts{ExportFailed: uint64(rejected)}}
+				if s := b.Stats(); s != want {
+					t.Errorf("stats %+v, want %+v", s, want)
+				}
+			})
+		}
 	}
 }

@@ -65,8 +65,10 @@
 // otlptracegrpc do, sends the same requests and retries as they do, but
 // encodes spans straight into a buffer it reuses rather than building a
 // protobuf message tree per batch, which the garbage collector would then
-// trace (see BENCHMARKS.md). WithSDKExporter uses the SDK's exporters
-// instead.
+// trace (see BENCHMARKS.md). Unlike them, it sends a string that is not
+// UTF-8 with U+FFFD in its place rather than refusing the whole batch,
+// and it counts the spans a receiver's partial success rejects as
+// dropped. WithSDKExporter uses the SDK's exporters instead.
 //
 // With no endpoint and no INSECURE variable, the backend sends to the
 // specification's default, http://localhost:4318/v1/traces (or

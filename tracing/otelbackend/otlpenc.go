@@ -82,22 +82,38 @@ func appendLen(b []byte, field int, data []byte) []byte {
 }
 
 // appendStr writes a string field; one that is not UTF-8 with each
-// invalid byte sequence replaced by U+FFFD (a copy, made only then).
+// invalid byte sequence replaced by U+FFFD (validUTF8).
 func (e *otlpEncoder) appendStr(b []byte, field int, s string) []byte {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
+	return appendValidStr(b, field, validUTF8(s))
+}
+
+// appendValidStr writes a string field that validUTF8 has checked (or
+// that the caller knows is UTF-8): each string is checked once, also
+// where its length is needed before it is written.
+func appendValidStr(b []byte, field int, s string) []byte {
 	b = appendTag(b, field, wireLen)
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
 }
 
-// strLen returns the length of s as appendStr writes it.
-func strLen(s string) int {
+// validUTF8 returns s, or, if it is not UTF-8, a copy with each invalid
+// byte sequence replaced by U+FFFD.
+func validUTF8(s string) string {
 	if utf8.ValidString(s) {
-		return len(s)
+		return s
 	}
-	return len(strings.ToValidUTF8(s, "\uFFFD"))
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// validValue returns v, with its string checked by validUTF8 if it is
+// one.
+func validValue(v attribute.Value) attribute.Value {
+	if v.Type() == attribute.STRING {
+		if s := v.AsString(); !utf8.ValidString(s) {
+			return attribute.StringValue(strings.ToValidUTF8(s, "\uFFFD"))
+		}
+	}
+	return v
 }
 
 // appendStrNonEmpty writes a proto3 string field, which is omitted when
@@ -165,7 +181,8 @@ func endLen(b []byte, start int) []byte {
 }
 
 // scalarSize returns the size of the AnyValue message of a value that is
-// not a slice or map, and false for one that is.
+// not a slice or map, and false for one that is. A string must have been
+// checked (validValue).
 func scalarSize(v attribute.Value) (int, bool) {
 	switch v.Type() {
 	case attribute.BOOL:
@@ -175,7 +192,7 @@ func scalarSize(v attribute.Value) (int, bool) {
 	case attribute.FLOAT64:
 		return 9, true
 	case attribute.STRING:
-		n := strLen(v.AsString())
+		n := len(v.AsString())
 		return 1 + uvarintLen(uint64(n)) + n, true
 	case attribute.EMPTY:
 		return 0, true
@@ -188,7 +205,7 @@ func scalarSize(v attribute.Value) (int, bool) {
 
 // appendScalar writes the fields of the AnyValue message of a value that
 // is not a slice or map (a oneof: its field is written even when it holds
-// the zero value).
+// the zero value). A string must have been checked (validValue).
 func (e *otlpEncoder) appendScalar(b []byte, v attribute.Value) []byte {
 	switch v.Type() {
 	case attribute.BOOL:
@@ -202,11 +219,11 @@ func (e *otlpEncoder) appendScalar(b []byte, v attribute.Value) []byte {
 	case attribute.FLOAT64:
 		return appendFixed64(b, 4, math.Float64bits(v.AsFloat64()))
 	case attribute.STRING:
-		return e.appendStr(b, 1, v.AsString())
+		return appendValidStr(b, 1, v.AsString())
 	case attribute.EMPTY:
 		return b
 	}
-	return e.appendStr(b, 1, "INVALID")
+	return appendValidStr(b, 1, "INVALID")
 }
 
 // appendAnyValue writes the fields of the AnyValue message of v.
@@ -237,8 +254,8 @@ func (e *otlpEncoder) appendAnyValue(b []byte, v attribute.Value) []byte {
 	case attribute.STRINGSLICE:
 		b, start = reserveLen(b, 5)
 		for _, x := range v.AsStringSlice() {
-			n := strLen(x)
-			b = e.appendStr(appendElem(b, 1+uvarintLen(uint64(n))+n), 1, x)
+			x = validUTF8(x)
+			b = appendValidStr(appendElem(b, 1+uvarintLen(uint64(len(x)))+len(x)), 1, x)
 		}
 	case attribute.SLICE:
 		b, start = reserveLen(b, 5)
@@ -253,7 +270,7 @@ func (e *otlpEncoder) appendAnyValue(b []byte, v attribute.Value) []byte {
 			b = e.appendKeyValue(b, 1, kv)
 		}
 	default:
-		return e.appendScalar(b, v)
+		return e.appendScalar(b, validValue(v))
 	}
 	return endLen(b, start)
 }
@@ -266,23 +283,28 @@ func appendElem(b []byte, size int) []byte {
 
 // appendKeyValue writes kv as a KeyValue message in field.
 func (e *otlpEncoder) appendKeyValue(b []byte, field int, kv attribute.KeyValue) []byte {
+	key := validUTF8(string(kv.Key))
+	kv.Value = validValue(kv.Value)
 	vs, scalar := scalarSize(kv.Value)
 	if !scalar {
 		var start, vstart int
 		b, start = reserveLen(b, field)
-		b = e.appendStrNonEmpty(b, 1, string(kv.Key))
+		if key != "" {
+			b = appendValidStr(b, 1, key)
+		}
 		b, vstart = reserveLen(b, 2)
 		b = endLen(e.appendAnyValue(b, kv.Value), vstart)
 		return endLen(b, start)
 	}
 	n := 1 + uvarintLen(uint64(vs)) + vs
-	if kv.Key != "" {
-		k := strLen(string(kv.Key))
-		n += 1 + uvarintLen(uint64(k)) + k
+	if key != "" {
+		n += 1 + uvarintLen(uint64(len(key))) + len(key)
 	}
 	b = appendTag(b, field, wireLen)
 	b = binary.AppendUvarint(b, uint64(n))
-	b = e.appendStrNonEmpty(b, 1, string(kv.Key))
+	if key != "" {
+		b = appendValidStr(b, 1, key)
+	}
 	b = appendTag(b, 2, wireLen)
 	b = binary.AppendUvarint(b, uint64(vs))
 	return e.appendScalar(b, kv.Value)
@@ -404,16 +426,18 @@ func (e *otlpEncoder) appendSpan(s sdktrace.ReadOnlySpan) {
 		code = 2
 	}
 	n := 0
-	if st.Description != "" {
-		d := strLen(st.Description)
-		n += 1 + uvarintLen(uint64(d)) + d
+	desc := validUTF8(st.Description)
+	if desc != "" {
+		n += 1 + uvarintLen(uint64(len(desc))) + len(desc)
 	}
 	if code != 0 {
 		n += 2
 	}
 	b = appendTag(b, 15, wireLen)
 	b = binary.AppendUvarint(b, uint64(n))
-	b = e.appendStrNonEmpty(b, 2, st.Description)
+	if desc != "" {
+		b = appendValidStr(b, 2, desc)
+	}
 	if code != 0 {
 		b = appendVarintField(b, 3, code)
 	}

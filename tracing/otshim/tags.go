@@ -29,35 +29,6 @@ const (
 	attrLogError = "otshim.log_error"
 )
 
-// attrKey maps an OpenTracing standard tag to the facade's (OpenTelemetry
-// semantic convention) key; other keys are kept, including resource.name,
-// service.name and span.type, which the facade reads as its overrides.
-func attrKey(key string) string {
-	switch key {
-	case "http.method":
-		return "http.request.method"
-	case "http.status_code":
-		return "http.response.status_code"
-	case "http.url":
-		return "url.full"
-	case "db.type":
-		return "db.system.name"
-	case "db.statement":
-		return "db.query.text"
-	case "db.instance":
-		return "db.namespace"
-	case "peer.hostname":
-		return "server.address"
-	case "peer.port":
-		return "server.port"
-	case "peer.address", "peer.ipv4", "peer.ipv6":
-		return "network.peer.address"
-	case "message_bus.destination":
-		return "messaging.destination.name"
-	}
-	return key
-}
-
 // attr converts a tag to a facade attribute. Nil values are dropped.
 func attr(key string, value any) (tracing.Attr, bool) {
 	if key == "" {
@@ -72,7 +43,7 @@ func attr(key string, value any) (tracing.Attr, bool) {
 	if !ok {
 		return tracing.Attr{}, false
 	}
-	k := attrKey(key)
+	k := backendkit.OTTagKey(key)
 	if k == "url.full" && v.Kind() == tracing.KindString {
 		v = tracing.StringValue(backendkit.StripURL(v.AsString()))
 	}

@@ -219,36 +219,6 @@ var kindNames = map[string]string{
 	"internal": "SpanKindInternal",
 }
 
-// semconvKey maps an OpenTracing standard tag to the OpenTelemetry key the
-// facade's backends map natively: the decisions of otshim's attrKey
-// (tracing/otshim/tags.go), so that a rewritten call site records what the
-// shim recorded for it.
-func semconvKey(key string) string {
-	switch key {
-	case "http.method":
-		return "http.request.method"
-	case "http.status_code":
-		return "http.response.status_code"
-	case "http.url":
-		return "url.full"
-	case "db.type":
-		return "db.system.name"
-	case "db.statement":
-		return "db.query.text"
-	case "db.instance":
-		return "db.namespace"
-	case "peer.hostname":
-		return "server.address"
-	case "peer.port":
-		return "server.port"
-	case "peer.address", "peer.ipv4", "peer.ipv6":
-		return "network.peer.address"
-	case "message_bus.destination":
-		return "messaging.destination.name"
-	}
-	return key
-}
-
 // an returns the kind with its article: "an opentracing.Span".
 func (k kind) an() string {
 	s := k.String()

@@ -6,6 +6,8 @@ import (
 	"go/types"
 	"strconv"
 	"strings"
+
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // startSite is a statement that starts a span: span, ctx :=
@@ -308,7 +310,7 @@ func (p *planner) tagKey(k ast.Expr) (string, bool) {
 // keyText renders a tag key as the facade's key.
 func (p *planner) keyText(k ast.Expr, key string, isConst bool) func() string {
 	if isConst {
-		return func() string { return strconv.Quote(semconvKey(key)) }
+		return func() string { return strconv.Quote(backendkit.OTTagKey(key)) }
 	}
 	return func() string { return p.render(k) }
 }

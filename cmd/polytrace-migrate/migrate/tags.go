@@ -5,6 +5,8 @@ import (
 	"go/ast"
 	"go/types"
 	"strings"
+
+	"github.com/polytrace/polytrace/tracing/backendkit"
 )
 
 // setTag rewrites span.SetTag(k, v).
@@ -34,7 +36,7 @@ func (p *planner) setTag(call *ast.CallExpr, recv, k, v ast.Expr, pos callPos) (
 	r := func() string { return p.render(recv) }
 	msg := "SetTag → SetAttrs"
 	if isConst {
-		if sk := semconvKey(key); sk != key {
+		if sk := backendkit.OTTagKey(key); sk != key {
 			msg = fmt.Sprintf("SetTag(%q) → SetAttrs(%q)", key, sk)
 		} else {
 			msg = fmt.Sprintf("SetTag(%q) → SetAttrs", key)
@@ -142,12 +144,12 @@ func (p *planner) extSet(call *ast.CallExpr, fn *types.Func, pos callPos) bool {
 		}
 		fallthrough
 	default:
-		ag, _ := p.attr(func() string { return `"` + semconvKey(key) + `"` }, v)
+		ag, _ := p.attr(func() string { return `"` + backendkit.OTTagKey(key) + `"` }, v)
 		p.expr(v)
 		r := sp
 		gen = func() string { return p.render(r) + ".SetAttrs(" + ag() + ")" }
 		msg := "ext." + name + ".Set → SetAttrs"
-		if sk := semconvKey(key); sk != key {
+		if sk := backendkit.OTTagKey(key); sk != key {
 			msg = fmt.Sprintf("ext.%s.Set → SetAttrs(%q)", name, sk)
 		}
 		p.rewrote(call, "tags", msg)

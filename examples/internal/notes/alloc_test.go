@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -57,22 +56,7 @@ func TestUntracedRequestsAllocateNothingInPolytrace(t *testing.T) {
 			cal := &calendar.Server{Tracer: tracer}
 			calHTTP := httptest.NewServer(cal.Mux())
 			defer calHTTP.Close()
-			gs := cal.GRPC()
-			lis, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			served := make(chan struct{})
-			go func() {
-				defer close(served)
-				_ = gs.Serve(lis)
-			}()
-			defer func() { gs.Stop(); <-served }()
-			grpcCal, err := notes.NewGRPCCalendarClient(lis.Addr().String(), tracer)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer grpcCal.Close()
+			grpcCal, _ := serveCalendarGRPC(t, cal, tracer)
 			store, err := notes.OpenStore(context.Background(), tracer)
 			if err != nil {
 				t.Fatal(err)

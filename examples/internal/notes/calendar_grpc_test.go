@@ -24,22 +24,7 @@ func TestCalendarOverGRPC(t *testing.T) {
 	tracer := rec.Tracer()
 	cal := &calendar.Server{Tracer: tracer, Service: "calendar",
 		Now: func() time.Time { return time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) }, Days: func() int { return 30 }}
-	gs := cal.GRPC()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = gs.Serve(lis)
-	}()
-	defer func() { gs.Stop(); <-served }()
-	client, err := notes.NewGRPCCalendarClient(lis.Addr().String(), tracer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client, stop := serveCalendarGRPC(t, cal, tracer)
 	store, err := notes.OpenStore(context.Background(), tracer)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +63,7 @@ func TestCalendarOverGRPC(t *testing.T) {
 		t.Errorf("gRPC spans: server service %q code %s, client status %v", gsrv.Service, gsrv.AttrString("rpc.grpc.status_code"), cli.Status)
 	}
 
-	gs.Stop()
+	stop()
 	rec.Reset()
 	status, _ = e.do(t, "POST", "/notes?desc=party&add_date=y")
 	if status != http.StatusBadGateway {
@@ -90,4 +75,29 @@ func TestCalendarOverGRPC(t *testing.T) {
 			t.Errorf("the failed call's span: status %v, code %s; want error, 14 (Unavailable)", s.Status, s.AttrString("rpc.grpc.status_code"))
 		}
 	}
+}
+
+// serveCalendarGRPC serves cal over gRPC on a loopback port until the test
+// ends and returns a notes client of it (closed when the test ends) and a
+// function that stops the server (at once; the test's end does it too).
+func serveCalendarGRPC(t *testing.T, cal *calendar.Server, tracer *tracing.Tracer) (*notes.GRPCCalendarClient, func()) {
+	t.Helper()
+	gs := cal.GRPC()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = gs.Serve(lis)
+	}()
+	stop := func() { gs.Stop(); <-served }
+	client, err := notes.NewGRPCCalendarClient(lis.Addr().String(), tracer)
+	if err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close(); stop() })
+	return client, stop
 }

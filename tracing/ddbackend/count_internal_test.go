@@ -443,6 +443,34 @@ func BenchmarkCountSpans(b *testing.B) {
 	}
 }
 
+// BenchmarkSkip skips every span of a payload of 100 traces of 4 spans
+// with skip and with msgp.Skip, which skip stands in for.
+func BenchmarkSkip(b *testing.B) {
+	p := ddPayload(b, 100, 4, 10)
+	for _, impl := range []struct {
+		name string
+		skip func([]byte) ([]byte, error)
+	}{{"own", skip}, {"msgp", msgp.Skip}} {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			b.SetBytes(int64(len(p)))
+			b.ReportAllocs()
+			for b.Loop() {
+				o, err := impl.skip(p) // the whole payload: one array of everything
+				if err != nil || len(o) != 0 {
+					b.Fatalf("rest %d, %v", len(o), err)
+				}
+			}
+		})
+	}
+}
+
+// countSpans counts the spans of a whole payload, read in place.
+func countSpans(b []byte) uint64 {
+	var c spanCounter
+	c.scan(b)
+	return c.spans
+}
+
 // BenchmarkCountSpansLargeSpan counts a payload of one span of about
 // 1 MB in small values (20,000 meta entries) fed in 1 KiB pieces: the
 // case where re-reading the span from its start at every piece would be
